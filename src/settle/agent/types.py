@@ -177,6 +177,8 @@ class CaseFacts:
     payment_channels: tuple[str, ...]
     payday: int | None = None
     phone: str = ""
+    # right-party check answers on file: id_last4 / dob (ISO date) / zip
+    verification: dict[str, str] = field(default_factory=dict)
     # what the creditor allows the agent to say or offer; conservative defaults
     legal_action_permitted: bool = False
     time_barred: bool = False

@@ -1,0 +1,203 @@
+"""The turn pipeline: channel → input rails → NLU → policy → NLG → output guard → store → channel.
+
+Each stage is one collaborator with one job; this module only wires them in
+order. Every agent utterance leaves through `_guard()`: nothing reaches a
+borrower unchecked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from settle.agent.nlg import Say
+from settle.agent.policy import DialoguePolicy, DialogueState, TurnInput
+from settle.agent.types import (
+    CaseFacts,
+    Draft,
+    GuardContext,
+    Intent,
+    NLUContext,
+    Outcome,
+    RailSignal,
+    Stage,
+    Understanding,
+)
+from settle.guardrails import InputRails, OutputGuard
+from settle.store.models import Case, Conversation
+from settle.store.repository import CommitmentRecord, EventRecord, Store, TurnRecord, case_facts
+
+
+class Understander(Protocol):
+    def understand(self, text: str, ctx: NLUContext) -> Understanding: ...
+
+
+class Phraser(Protocol):
+    def render(self, say: Say, case: CaseFacts, locale: str, today: dt.date) -> Draft: ...
+
+
+# input-rail findings decide the intent over NLU, most urgent first
+SIGNAL_PRIORITY: tuple[tuple[str, Intent], ...] = (
+    ("self_harm", Intent.HARDSHIP),
+    ("illness", Intent.HARDSHIP),
+    ("bereavement", Intent.HARDSHIP),
+    ("bankruptcy", Intent.HARDSHIP),
+    ("hardship", Intent.HARDSHIP),
+    ("cease", Intent.CEASE),
+    ("attorney", Intent.ATTORNEY),
+    ("dispute", Intent.DISPUTE),
+    ("wrong_number", Intent.WRONG_NUMBER),
+    ("third_party", Intent.THIRD_PARTY),
+    ("cant_talk", Intent.CALLBACK),
+    ("robot_question", Intent.ROBOT_QUESTION),
+)
+
+# what an ending outcome means for contacting the debtor again
+OUTCOME_FLAGS: dict[Outcome, Callable[[str, DialogueState], dict]] = {
+    Outcome.CEASE: lambda channel, _s: {"cease_spoken": True} if channel == "voice" else {"cease_written": True},
+    Outcome.DISPUTE: lambda _c, _s: {"dispute": True},
+    Outcome.ATTORNEY: lambda _c, s: {"attorney": True, "attorney_details": s.notes.get("attorney", "")},
+    Outcome.WRONG_NUMBER: lambda _c, _s: {"wrong_number": True},
+    Outcome.HANDOFF: lambda _c, _s: {"handoff": True},
+}
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    role: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    stage: Stage
+    messages: list[SentMessage]
+    ended: bool
+    outcome: Outcome | None
+    commitment: CommitmentRecord | None
+
+
+def local_today(case: CaseFacts) -> dt.date:
+    return dt.datetime.now(ZoneInfo(case.timezone)).date()
+
+
+class TurnPipeline:
+    def __init__(
+        self,
+        store: Store,
+        nlu: Understander,
+        policy: DialoguePolicy,
+        nlg: Phraser,
+        guard: OutputGuard,
+        rails: InputRails | None = None,
+        today: Callable[[CaseFacts], dt.date] = local_today,
+    ) -> None:
+        self.store = store
+        self.nlu = nlu
+        self.policy = policy
+        self.nlg = nlg
+        self.guard = guard
+        self.rails = rails
+        self.today = today
+
+    def start(self, case: Case, channel: str, direction: str, actor: str) -> tuple[Conversation, str, list[SentMessage]]:
+        """Open a conversation: the agent speaks first. Returns it with the borrower's token."""
+        facts = case_facts(case)
+        state = DialogueState()
+        decision = self.policy.open(state, facts)
+        agent_turns = self._speak(decision.says, state, facts, self.today(facts), latency_ms=None)
+        token = secrets.token_urlsafe(32)
+        conversation = self.store.create_conversation(case, channel, direction, token, state.to_json(), agent_turns, actor)
+        return conversation, token, [SentMessage("agent", t.text) for t in agent_turns]
+
+    def handle(self, conversation: Conversation, text: str) -> TurnResult:
+        started = time.perf_counter()
+        facts = case_facts(conversation.case)
+        state = DialogueState.from_json(conversation.state)
+        today = self.today(facts)
+
+        signals = self.rails.screen(text, facts.locale) if self.rails else []
+        understanding = self.nlu.understand(text, NLUContext(locale=facts.locale, today=today, payday=facts.payday, stage=state.stage))
+        understanding = _apply_signals(understanding, signals)
+        borrower_stage = state.stage
+
+        decision = self.policy.step(state, facts, TurnInput(text=text, understanding=understanding, today=today))
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        agent_turns = self._speak(decision.says, state, facts, today, latency_ms=elapsed_ms)
+        borrower_turn = TurnRecord(
+            speaker="borrower",
+            text=text,
+            stage=borrower_stage.value,
+            intent=understanding.intent.value,
+            confidence=round(understanding.confidence, 4),
+            slots=understanding.slots.to_json(),
+            events=tuple(EventRecord("input", s.kind, s.rule, s.span, text) for s in signals),
+        )
+        commitment = _commitment(state, facts)
+        flags = OUTCOME_FLAGS[state.outcome](conversation.channel, state) if state.outcome in OUTCOME_FLAGS else None
+        self.store.record_turn(conversation, state.to_json(), [borrower_turn, *agent_turns], commitment, flags)
+        return TurnResult(
+            stage=state.stage,
+            messages=[SentMessage("agent", t.text) for t in agent_turns],
+            ended=state.ended,
+            outcome=state.outcome,
+            commitment=commitment,
+        )
+
+    def _speak(self, says: list[tuple[Stage, Say]], state: DialogueState, facts: CaseFacts, today: dt.date, latency_ms: float | None) -> list[TurnRecord]:
+        records = []
+        for stage, say in says:
+            draft = self.nlg.render(say, facts, facts.locale, today)
+            ctx = GuardContext(
+                locale=facts.locale,
+                party=state.party,
+                case=facts,
+                stage=stage,
+                first_disclosure=say.step == "disclosure.full",
+                allowed_amounts=tuple(v for v in say.params.values() if isinstance(v, Decimal)),
+                allowed_dates=tuple(v for v in say.params.values() if isinstance(v, dt.date)),
+            )
+            text, events = self._guard(draft, ctx)
+            records.append(
+                TurnRecord(
+                    speaker="agent",
+                    text=text,
+                    stage=stage.value,
+                    step=say.step,
+                    draft=None if text == draft.text else draft.text,
+                    latency_ms=latency_ms,
+                    events=events,
+                )
+            )
+        return records
+
+    def _guard(self, draft: Draft, ctx: GuardContext) -> tuple[str, tuple[EventRecord, ...]]:
+        """The one exit for agent words: a blocked draft becomes the step's vetted line."""
+        verdict = self.guard.check(draft.text, ctx)
+        if verdict.allowed:
+            return draft.text, ()
+        replacement = draft.fallback
+        if replacement == draft.text or not self.guard.check(replacement, ctx).allowed:
+            replacement = self.nlg.render(Say("guard.hold"), ctx.case, ctx.locale, dt.date.today()).text
+        events = tuple(EventRecord("output", v.category, v.rule, v.span, draft.text, replacement) for v in verdict.violations)
+        return replacement, events
+
+
+def _apply_signals(understanding: Understanding, signals: list[RailSignal]) -> Understanding:
+    kinds = {s.kind for s in signals}
+    for kind, intent in SIGNAL_PRIORITY:
+        if kind in kinds:
+            return Understanding(intent=intent, confidence=1.0, slots=understanding.slots)
+    return understanding
+
+
+def _commitment(state: DialogueState, facts: CaseFacts) -> CommitmentRecord | None:
+    if state.outcome != Outcome.PROMISE_TO_PAY:
+        return None
+    proposal = state.proposal
+    return CommitmentRecord(amount=proposal.amount_value, currency=facts.currency, date=proposal.date_value, channel=proposal.channel)

@@ -1,0 +1,106 @@
+"""Conversations: staff start and read them; the borrower talks with the conversation token."""
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Depends, HTTPException, status
+
+from settle.api.deps import bearer_token, get_services, require_staff
+from settle.api.schemas import CommitmentOut, ConversationIn, ConversationStarted, MessageIn, MessageOut, TurnReply
+from settle.services import Services
+from settle.store.models import Conversation
+from settle.store.repository import Conflict, NotFound, hash_token
+
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
+
+
+def borrower_conversation(conversation_id: str, token: str = Depends(bearer_token), services: Services = Depends(get_services)) -> Conversation:
+    """The conversation a borrower token opens; the same answer for unknown ids and wrong tokens."""
+    try:
+        conversation = services.store.get_conversation(conversation_id)
+    except NotFound:
+        conversation = None
+    if conversation is None or not secrets.compare_digest(conversation.token_hash, hash_token(token)):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "this token does not open this conversation", headers={"WWW-Authenticate": "Bearer"})
+    return conversation
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationStarted)
+def start_conversation(body: ConversationIn, actor: str = Depends(require_staff), services: Services = Depends(get_services)) -> ConversationStarted:
+    try:
+        case = services.store.get_case(body.case_id)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    conversation, token, messages = services.pipeline.start(case, body.channel, body.direction, actor)
+    return ConversationStarted(
+        id=conversation.id, token=token, stage=conversation.stage, messages=[MessageOut(role=m.role, text=m.text) for m in messages]
+    )
+
+
+@router.post("/{conversation_id}/messages", response_model=TurnReply)
+def post_message(body: MessageIn, conversation: Conversation = Depends(borrower_conversation), services: Services = Depends(get_services)) -> TurnReply:
+    if conversation.ended:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this conversation has ended")
+    try:
+        result = services.pipeline.handle(conversation, body.text)
+    except Conflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    commitment = result.commitment
+    return TurnReply(
+        stage=result.stage.value,
+        messages=[MessageOut(role=m.role, text=m.text) for m in result.messages],
+        ended=result.ended,
+        outcome=result.outcome.value if result.outcome else None,
+        commitment=CommitmentOut(amount=f"{commitment.amount:.2f}", currency=commitment.currency, date=commitment.date, channel=commitment.channel)
+        if commitment
+        else None,
+    )
+
+
+@router.get("/{conversation_id}")
+def get_transcript(conversation_id: str, _: str = Depends(require_staff), services: Services = Depends(get_services)) -> dict:
+    try:
+        conversation, turns, commitment = services.store.transcript(conversation_id)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    return {
+        "id": conversation.id,
+        "case_id": conversation.case_id,
+        "case_ref": conversation.case.external_ref,
+        "channel": conversation.channel,
+        "direction": conversation.direction,
+        "locale": conversation.locale,
+        "stage": conversation.stage,
+        "ended": conversation.ended,
+        "outcome": conversation.outcome,
+        "started_at": conversation.started_at,
+        "ended_at": conversation.ended_at,
+        "commitment": {
+            "amount": f"{commitment.amount:.2f}",
+            "currency": commitment.currency,
+            "date": commitment.date,
+            "channel": commitment.channel,
+        }
+        if commitment
+        else None,
+        "turns": [
+            {
+                "seq": t.seq,
+                "speaker": t.speaker,
+                "text": t.text,
+                "stage": t.stage,
+                "intent": t.intent,
+                "confidence": t.confidence,
+                "slots": t.slots,
+                "step": t.step,
+                "draft": t.draft,
+                "latency_ms": t.latency_ms,
+                "at": t.created_at,
+                "guardrail_events": [
+                    {"kind": e.kind, "category": e.category, "rule": e.rule, "span": e.span, "original": e.original, "replacement": e.replacement}
+                    for e in t.events
+                ],
+            }
+            for t in turns
+        ],
+    }
