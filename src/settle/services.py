@@ -5,8 +5,10 @@ so every channel runs the very same engine.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from settle.agent.nlg import TemplateNLG
 from settle.agent.pipeline import TurnPipeline
@@ -20,6 +22,8 @@ class Services:
     settings: Settings
     store: Store
     pipeline: TurnPipeline
+    # the wall clock, replaceable so contact-time rules can be tested at their edges
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
 
     def close(self) -> None:
         self.store.close()

@@ -1,6 +1,6 @@
 """Malformed requests get a 4xx with a reason, never a 500, and lose nothing."""
 import pytest
-from tests.conftest import STAFF, Chat, cn_case, us_case
+from tests.support import STAFF, Chat, cn_case, us_case
 
 
 def test_unknown_field_is_refused(client):

@@ -1,17 +1,7 @@
 """Branches that end or divert the script, and what they must never say."""
-from tests.conftest import Chat, cn_case, us_case, verified_cn, verified_us
+from tests.support import DEBT_WORDS_EN, DEBT_WORDS_ZH, Chat, assert_no_debt_details, cn_case, us_case, verified_cn, verified_us
 
 from settle.prompts import load_script
-
-DEBT_WORDS_ZH = ("欠", "逾期", "还款", "3,200", "借款", "催收")
-DEBT_WORDS_EN = ("debt", "balance", "past due", "$1,250", "payment", "collect")
-
-
-def assert_no_debt_details(texts, words):
-    joined = " ".join(texts)
-    leaked = [w for w in words if w.lower() in joined.lower()]
-    assert not leaked, f"leaked {leaked} in {joined!r}"
-
 
 def test_third_party_gets_only_a_call_back_request(client):
     chat = Chat(client, cn_case())

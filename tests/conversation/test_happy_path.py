@@ -1,5 +1,5 @@
 """A whole compliant conversation, greeting to promise, in each locale."""
-from tests.conftest import Chat, cn_case, us_case
+from tests.support import Chat, cn_case, us_case
 
 from settle.prompts import load_script
 

@@ -1,6 +1,6 @@
 """Each objection of the catalogue gets its own reply and keeps the negotiation going."""
 import pytest
-from tests.conftest import verified_cn, verified_us
+from tests.support import verified_cn, verified_us
 
 ZH_OBJECTIONS = {
     "objection_busy": "我最近太忙了,没时间弄这个",

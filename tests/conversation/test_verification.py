@@ -1,6 +1,5 @@
 """Right-party verification: failures and refusals never reveal the debt."""
-from tests.conftest import Chat, cn_case, us_case
-from tests.conversation.test_branches import DEBT_WORDS_EN, DEBT_WORDS_ZH, assert_no_debt_details
+from tests.support import DEBT_WORDS_EN, DEBT_WORDS_ZH, Chat, assert_no_debt_details, cn_case, us_case
 
 
 def test_wrong_id_digits_three_times_ends_without_debt_details(client):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy
-from tests.conftest import TODAY, Chat, cn_case, make_services, us_case
+from tests.support import TODAY, Chat, cn_case, make_services, us_case
 
 from settle.demo import demo_cases, seed_demo_cases
 from settle.store.repository import Conflict, Store

@@ -287,13 +287,18 @@ class _Turn:
                 return
         if not self._count_round():
             return
-        if self.slots.amount is not None or self.slots.date is not None:
-            # "等15号发工资再还" — the objection already carries an offer: take it up
+        if self._offers_payment():
+            # "发工资那天还一千" — the objection already carries an offer: take it up
             self.act_take_commitment()
             return
         self.state.stage = Stage.NEGOTIATION
         self.say(f"objection.{objection}")
         self.state.pending = strategy.next_ask(self.state.objections)
+
+    def _offers_payment(self) -> bool:
+        """An amount, or a day after today: "今天还不了" names a day but offers nothing."""
+        date = self.slots.date
+        return self.slots.amount is not None or (date is not None and date > self.turn.today)
 
     def act_probe_reason(self) -> None:
         if not self._count_round():
@@ -323,6 +328,9 @@ class _Turn:
         state, slots, proposal = self.state, self.slots, self.state.proposal
         state.stage = Stage.COMMITMENT
         state.commitment_attempts += 1
+        if state.pending == "pay_today" and proposal.amount is None and not slots.vague_date:
+            # the question was "can you pay the full balance today?"
+            proposal.amount = f"{self.case.amount_due:.2f}"
         if slots.full_amount:
             proposal.amount = f"{self.case.amount_due:.2f}"
         if slots.amount is not None:

@@ -68,6 +68,11 @@ class CommitmentRecord:
     channel: str
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything is stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 def case_facts(case: Case) -> CaseFacts:
     flags = case.flags or {}
     return CaseFacts(
@@ -172,6 +177,28 @@ class Store:
     def conversations_for_case(self, case_id: str) -> list[Conversation]:
         with self._sessions() as session:
             return list(session.scalars(select(Conversation).where(Conversation.case_id == case_id).order_by(Conversation.started_at)))
+
+    def contact_attempts(self, case_id: str) -> list[tuple[dt.datetime, bool, str]]:
+        """(started, connected, channel) of every contact with the case's debtor.
+
+        Outbound conversations are attempts, answered or not; an inbound one
+        counts only once the borrower spoke. A conversation is connected when
+        the borrower said anything. Inbound contacts are counted too, which
+        errs on the side of contacting less.
+        """
+        spoke = select(Turn.conversation_id).where(Turn.speaker == "borrower").distinct().subquery()
+        with self._sessions() as session:
+            rows = session.execute(
+                select(Conversation.started_at, Conversation.channel, Conversation.direction, spoke.c.conversation_id)
+                .outerjoin(spoke, spoke.c.conversation_id == Conversation.id)
+                .where(Conversation.case_id == case_id)
+            ).all()
+        attempts = []
+        for started_at, channel, direction, spoken in rows:
+            connected = spoken is not None
+            if direction == "outbound" or connected:
+                attempts.append((_aware(started_at), connected, channel))
+        return attempts
 
     def transcript(self, conversation_id: str) -> tuple[Conversation, list[Turn], Commitment | None]:
         with self._sessions() as session:

@@ -4,8 +4,10 @@ from __future__ import annotations
 import secrets
 
 from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.responses import JSONResponse
 
 from settle.api.deps import bearer_token, get_services, require_staff
+from settle.api.routers.policy import contact_decision
 from settle.api.schemas import CommitmentOut, ConversationIn, ConversationStarted, MessageIn, MessageOut, TurnReply
 from settle.services import Services
 from settle.store.models import Conversation
@@ -25,12 +27,25 @@ def borrower_conversation(conversation_id: str, token: str = Depends(bearer_toke
     return conversation
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationStarted)
-def start_conversation(body: ConversationIn, actor: str = Depends(require_staff), services: Services = Depends(get_services)) -> ConversationStarted:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConversationStarted,
+    responses={409: {"description": "the contact policy does not allow contacting the debtor now; `reasons` says why"}},
+)
+def start_conversation(body: ConversationIn, actor: str = Depends(require_staff), services: Services = Depends(get_services)):
     try:
         case = services.store.get_case(body.case_id)
     except NotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    if body.direction == "outbound":
+        decision = contact_decision(services.store, case, body.channel, services.now())
+        if not decision.allowed:
+            services.store.audit(actor, "contact.refused", "case", case.id, {"channel": body.channel, "reasons": decision.reasons})
+            return JSONResponse(
+                status_code=status.HTTP_409_CONFLICT,
+                content={"detail": "contact not allowed now: " + "; ".join(decision.reasons), "reasons": decision.reasons},
+            )
     conversation, token, messages = services.pipeline.start(case, body.channel, body.direction, actor)
     return ConversationStarted(
         id=conversation.id, token=token, stage=conversation.stage, messages=[MessageOut(role=m.role, text=m.text) for m in messages]
