@@ -18,10 +18,10 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-# Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium;
-# it never downloads a browser of its own)
+# Debian's Chromium for the real-browser tests (Playwright drives /usr/bin/chromium
+# and never downloads a browser of its own), with a CJK font for readable screenshots
 chromium:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 run: $(VENV)/.installed
 	$(BIN)/settle seed-demo

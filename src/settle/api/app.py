@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from settle.api.routers import cases, chat_page, conversations, policy
+from settle.api.routers import cases, chat_page, conversations, guardrails, policy
 from settle.config import Settings
 from settle.services import Services, build_services
 
@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for module in (cases, conversations, policy, chat_page):
+    for module in (cases, conversations, policy, guardrails, chat_page):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)
