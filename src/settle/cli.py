@@ -7,10 +7,29 @@ import sys
 import typer
 
 from settle.config import Settings
+from settle.guardrails.cli import build_guard_app
 
 app = typer.Typer(help="Settle: a conversational debt-collection agent that stays inside the law.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluations against labelled data and scripted scenarios.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(eval_app, name="eval")
+
+
+def _case_lookup(case_id: str):
+    """Case facts from the configured database, for `settle guard check` lines with a case_id."""
+    from settle.store.repository import NotFound, Store, case_facts
+
+    store = Store(Settings().database_url)
+    try:
+        return case_facts(store.get_case(case_id))
+    except NotFound:
+        return None
+    finally:
+        store.close()
+
+
+app.add_typer(build_guard_app(case_lookup=_case_lookup), name="guard")
 
 
 @app.command()
