@@ -43,7 +43,9 @@ def guard():
 def rails():
     from settle.guardrails.input_rails import InputRailScreen
 
-    return InputRailScreen()
+    screen = InputRailScreen()
+    screen.warm()
+    return screen
 
 
 def _sqlite_url(tmp_path) -> str:

@@ -40,13 +40,15 @@ def build_services(settings: Settings) -> Services:
     if sqlite_path is not None:
         sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     store = Store(settings.database_url)
+    rails = InputRailScreen()
+    rails.warm()  # exemplar embeddings now, not on the first borrower message
     pipeline = TurnPipeline(
         store=store,
         nlu=EmbeddingNLU(),
         policy=DialoguePolicy(),
         nlg=TemplateNLG(),
         guard=ComplianceGuard(),
-        rails=InputRailScreen(),
+        rails=rails,
     )
     return Services(settings=settings, store=store, pipeline=pipeline)
 

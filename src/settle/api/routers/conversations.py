@@ -8,7 +8,15 @@ from fastapi.responses import JSONResponse
 
 from settle.api.deps import bearer_token, get_services, require_staff
 from settle.api.routers.policy import contact_decision
-from settle.api.schemas import CommitmentOut, ConversationIn, ConversationStarted, MessageIn, MessageOut, TurnReply
+from settle.api.schemas import (
+    CommitmentOut,
+    ConversationIn,
+    ConversationStarted,
+    MessageIn,
+    MessageOut,
+    TurnReply,
+)
+from settle.guardrails.redaction import redact
 from settle.services import Services
 from settle.store.models import Conversation
 from settle.store.repository import Conflict, NotFound, hash_token
@@ -74,6 +82,7 @@ def post_message(body: MessageIn, conversation: Conversation = Depends(borrower_
 
 @router.get("/{conversation_id}")
 def get_transcript(conversation_id: str, _: str = Depends(require_staff), services: Services = Depends(get_services)) -> dict:
+    """Phone, ID, card and SSN numbers are masked here; the store keeps the original."""
     try:
         conversation, turns, commitment = services.store.transcript(conversation_id)
     except NotFound as exc:
@@ -102,17 +111,24 @@ def get_transcript(conversation_id: str, _: str = Depends(require_staff), servic
             {
                 "seq": t.seq,
                 "speaker": t.speaker,
-                "text": t.text,
+                "text": redact(t.text),
                 "stage": t.stage,
                 "intent": t.intent,
                 "confidence": t.confidence,
                 "slots": t.slots,
                 "step": t.step,
-                "draft": t.draft,
+                "draft": redact(t.draft) if t.draft else None,
                 "latency_ms": t.latency_ms,
                 "at": t.created_at,
                 "guardrail_events": [
-                    {"kind": e.kind, "category": e.category, "rule": e.rule, "span": e.span, "original": e.original, "replacement": e.replacement}
+                    {
+                        "kind": e.kind,
+                        "category": e.category,
+                        "rule": e.rule,
+                        "span": e.span,
+                        "original": redact(e.original),
+                        "replacement": redact(e.replacement) if e.replacement else None,
+                    }
                     for e in t.events
                 ],
             }
