@@ -34,16 +34,16 @@ class Embedder:
         self.dim = self._model.dim
 
     def embed(self, text: str) -> np.ndarray:
-        hit = self._cache.get(text)
-        if hit is not None:
-            self._cache.move_to_end(text)
-            return hit
         with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
             vec = np.asarray(self._model.query(text), dtype=np.float32)
-        self._cache[text] = vec
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return vec
+            self._cache[text] = vec
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return vec
 
     def embed_many(self, texts: Sequence[str]) -> np.ndarray:
         """Batch embedding for example sets; not cached."""
