@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import random
 import resource
 import statistics
 import tempfile
@@ -21,11 +22,30 @@ import httpx
 from settle.config import Settings
 from settle.demo import demo_cases
 
-# what the borrower says, turn by turn, in a conversation that ends in a promise
+# what the borrower says, turn by turn, in a conversation that ends in a promise;
+# phrasings and amounts vary so that most messages are new to the embedding cache,
+# as real borrower messages are
 SCRIPTS = {
-    "zh-CN": ["是我", "身份证后四位1234", "这个月工资还没发,等发了再还", "下周五先还1500", "对的"],
-    "en-US": ["Yes, speaking", "my date of birth is April 12, 1988", "I'm waiting for my paycheck", "I can pay 500 next Friday", "yes, that's right"],
+    "zh-CN": [
+        ["是我", "对,我就是", "嗯,是我本人", "是的,请说"],
+        ["身份证后四位1234", "后四位是1234", "1234", "我的身份证尾号1234"],
+        ["这个月工资还没发,等发了再还", "最近手头紧,工资还没到账", "钱还没到,过段时间吧", "我在等报销下来"],
+        ["下周五先还{amount}", "下周五能还{amount}块", "我下周五还{amount}元", "下周五先还{amount}吧"],
+        ["对的", "没问题", "是的,对", "好的,就这样"],
+    ],
+    "en-US": [
+        ["Yes, speaking", "yes this is Jordan", "Speaking.", "Yeah, that's me"],
+        ["my date of birth is April 12, 1988", "April 12, 1988", "DOB is 04/12/1988", "I was born April 12, 1988"],
+        ["I'm waiting for my paycheck", "money is tight until I get paid", "I get paid soon, can't right now", "my check hasn't come in yet"],
+        ["I can pay {amount} next Friday", "I'll pay ${amount} next Friday", "next Friday I can do {amount}", "{amount} dollars next Friday"],
+        ["yes, that's right", "correct", "yes", "that's right"],
+    ],
 }
+
+
+def borrower_lines(locale: str, rng: random.Random) -> list[str]:
+    amount = rng.randrange(500, 1250, 10)
+    return [rng.choice(variants).format(amount=amount) for variants in SCRIPTS[locale]]
 
 
 @dataclass
@@ -79,7 +99,7 @@ def case_body(locale: str) -> dict:
     }
 
 
-async def _conversation(client: httpx.AsyncClient, staff: dict, locale: str, latencies: list[float]) -> bool:
+async def _conversation(client: httpx.AsyncClient, staff: dict, locale: str, rng: random.Random, latencies: list[float]) -> bool:
     created = await client.post("/v1/cases", json=case_body(locale), headers=staff)
     created.raise_for_status()
     started = await client.post("/v1/conversations", json={"case_id": created.json()["id"], "channel": "chat", "direction": "inbound"}, headers=staff)
@@ -87,7 +107,7 @@ async def _conversation(client: httpx.AsyncClient, staff: dict, locale: str, lat
     conversation = started.json()
     auth = {"Authorization": f"Bearer {conversation['token']}"}
     outcome = None
-    for text in SCRIPTS[locale]:
+    for text in borrower_lines(locale, rng):
         began = time.perf_counter()
         reply = await client.post(f"/v1/conversations/{conversation['id']}/messages", json={"text": text}, headers=auth)
         latencies.append((time.perf_counter() - began) * 1000)
@@ -102,12 +122,13 @@ async def _run(app, admin_token: str, conversations: int, concurrency: int) -> t
     latencies: list[float] = []
     gate = asyncio.Semaphore(concurrency)
     staff = {"Authorization": f"Bearer {admin_token}"}
+    rng = random.Random(7)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 
         async def one(index: int) -> bool:
             async with gate:
-                return await _conversation(client, staff, "zh-CN" if index % 2 == 0 else "en-US", latencies)
+                return await _conversation(client, staff, "zh-CN" if index % 2 == 0 else "en-US", rng, latencies)
 
         await one(0)  # warm-up: first-use costs (model caches, SQL compilation) are not the steady state
         latencies.clear()
