@@ -103,3 +103,11 @@ def test_en_robot_question(client):
     chat.say("Wait, am I talking to a real person or a bot?")
     assert load_script("en-US")["notices"]["ai_disclosure"] in chat.reply()
     assert not chat.last["ended"]
+
+
+def test_can_not_talk_right_now_still_asks_for_a_better_time(client):
+    chat = Chat(client, us_case())
+    chat.say("I'm at work, I can't talk right now")
+    assert not chat.last["ended"] and chat.agent_steps()[-1] == "callback.ask_time"
+    final = chat.say("Tomorrow after 6pm")
+    assert final["outcome"] == "callback"

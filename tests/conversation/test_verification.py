@@ -37,3 +37,13 @@ def test_asking_what_it_is_about_before_verification_reveals_nothing(client):
     chat.say("What is this about?")
     assert chat.stage == "verification"
     assert_no_debt_details(chat.agent_texts, DEBT_WORDS_EN)
+
+
+def test_never_confirming_who_they_are_ends_without_debt_details(client):
+    chat = Chat(client, us_case())
+    for line in ("The weather is lovely today", "I like turtles", "Blue is my favourite colour"):
+        if chat.last.get("ended"):
+            break
+        chat.say(line)
+    assert chat.last["ended"] and chat.last["outcome"] == "verification_failed"
+    assert_no_debt_details(chat.agent_texts, DEBT_WORDS_EN)

@@ -37,6 +37,9 @@ PENDING_REASK = {
 }
 
 
+NEGOTIATING_STAGES = (Stage.DISCLOSURE, Stage.NEGOTIATION, Stage.COMMITMENT)
+
+
 @dataclass
 class Proposal:
     amount: str | None = None
@@ -130,6 +133,12 @@ class DialoguePolicy:
         branch = self.flow["branches"].get(intent.value)
         if branch and (not branch.get("after_verification") or state.party == Party.DEBTOR):
             return branch["action"]
+        slots = turn.understanding.slots
+        if state.stage in NEGOTIATING_STAGES:
+            if state.pending in ("date", "amount_and_date") and slots.vague_date and slots.date is None and intent != Intent.OBJECTION_REFUSAL:
+                return "take_commitment"  # "过几天吧" answers the date question vaguely: press again
+            if intent == Intent.OTHER and (slots.amount is not None or (slots.date is not None and slots.date > turn.today)):
+                return "take_commitment"  # "Maybe 50 dollars tomorrow": an offer, however hedged
         table = self.flow["transitions"][state.stage.value]
         key = "objection" if intent.is_objection else intent.value
         return table.get(key, table["default"])
@@ -209,7 +218,7 @@ class _Turn:
         self.reask_pending()
 
     def act_callback(self) -> None:
-        if self.slots.date is not None:
+        if self.slots.date is not None and self.slots.date > self.turn.today:  # "明天下午三点", not "right now"
             self.state.notes["callback"] = self.turn.text
             self.end(Outcome.CALLBACK, "callback.ack")
         else:
@@ -230,7 +239,11 @@ class _Turn:
 
     # -- greeting and verification ---------------------------------------------
     def act_reask_identity(self) -> None:
-        self.say("greeting.reask")
+        self.state.verification_attempts += 1
+        if self.state.verification_attempts >= self.limits["verification_attempts"]:
+            self.end(Outcome.VERIFICATION_FAILED, "verification.failed")
+        else:
+            self.say("greeting.reask")
 
     def act_start_verification(self) -> None:
         self.state.stage = Stage.VERIFICATION
@@ -296,7 +309,10 @@ class _Turn:
         self.state.pending = strategy.next_ask(self.state.objections)
 
     def _offers_payment(self) -> bool:
-        """An amount, or a day after today: "今天还不了" names a day but offers nothing."""
+        """An amount, or a day after today: "今天还不了" names a day but offers nothing,
+        and a refusal offers nothing whatever it names."""
+        if self.turn.understanding.intent == Intent.OBJECTION_REFUSAL:
+            return False
         date = self.slots.date
         return self.slots.amount is not None or (date is not None and date > self.turn.today)
 
@@ -328,7 +344,8 @@ class _Turn:
         state, slots, proposal = self.state, self.slots, self.state.proposal
         state.stage = Stage.COMMITMENT
         state.commitment_attempts += 1
-        if state.pending == "pay_today" and proposal.amount is None and not slots.vague_date:
+        answers_the_question = self.turn.understanding.intent in (Intent.AFFIRM, Intent.COMMITMENT)
+        if state.pending == "pay_today" and proposal.amount is None and answers_the_question and not slots.vague_date:
             # the question was "can you pay the full balance today?"
             proposal.amount = f"{self.case.amount_due:.2f}"
         if slots.full_amount:
