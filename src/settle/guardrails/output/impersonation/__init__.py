@@ -1,0 +1,1 @@
+"""Category package; see validator.py and the YAML beside it."""
