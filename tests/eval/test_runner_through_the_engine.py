@@ -112,9 +112,10 @@ def test_the_borrower_without_a_line_is_reported(eval_services, tmp_path):
     assert "step 'disclosure.full' or stage 'disclosure'" in result.failures[-1].message
 
 
-def test_known_issues_are_reported_not_hidden(wrong_run):
+def test_known_issues_are_reported_and_still_fail_the_run(wrong_run):
     statuses = {r.scenario: r.status for r in wrong_run.results}
     assert statuses["a-known-issue-that-shows"] == "known_issue"
+    assert not next(r for r in wrong_run.results if r.scenario == "a-known-issue-that-shows").ok
     assert statuses["a-known-issue-that-is-fixed"] == "fixed"
     assert statuses["wrong-commitment"] == "failed"
     summary = wrong_run.summary

@@ -28,6 +28,8 @@ def slots(text: str, stage: Stage | None = None, payday: int | None = PAYDAY):
     ("还五十", "50"),
     ("周五前还五百", "500"),
     ("先还500,明天再还300", "500"),  # the first sum mentioned
+    ("先还一块", "1"),
+    ("还一块钱", "1"),
 ])
 def test_amounts(text, amount):
     assert slots(text).amount == Decimal(amount)
@@ -43,6 +45,8 @@ def test_amounts(text, amount):
     "一次性还清",
     "给我三天时间",
     "我电话是13812345678",
+    "这个月手头紧,下个月一块还",  # 一块 before a verb: "together"
+    "下个月一块儿还清",
 ])
 def test_numbers_that_are_not_amounts(text):
     assert slots(text).amount is None

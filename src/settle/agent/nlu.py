@@ -13,7 +13,9 @@ similarity cannot:
    a commitment or an affirm — sentence embeddings barely see negation, so
    "我明天还不了" sits right beside "我明天还" — the nearest other intent is taken;
 4. a message no example comes near (``min_similarity``) is ``other``, with
-   confidence 1 − the rejected intent's;
+   confidence 1 − the rejected intent's — except at ``greeting``, where one that
+   opens with a bare yes/no ("Yes, this is Jordan Miller.") answers "am I speaking
+   with …?" by that reply: a full name pulls the sentence away from every example;
 5. at ``negotiation``/``commitment``, a message with a concrete amount or date, no
    ``not_a_promise`` cue, and a nearest intent compatible with paying (see
    ``PROMISE_COMPATIBLE``) is a commitment ("15号吧", "I can do 200 Friday").
@@ -71,6 +73,7 @@ class SentenceEmbedder(Protocol):
 
 _NOT_WORDS = re.compile(r"[\s\W_]+")
 _TRAILING_PARTICLES = re.compile(r"[啊呀吧呢哦啦嘛哈]+$")
+_FIRST_CLAUSE_END = re.compile(r"[,，.。!！?？;；:：]")
 
 
 def short_reply_key(text: str) -> str:
@@ -217,6 +220,9 @@ class EmbeddingNLU:
         intent, confidence = scores.intent, scores.confidence
         if scores.top_similarity < index.examples.min_similarity:
             intent, confidence = Intent.OTHER, 1.0 - scores.confidence
+            opening = index.examples.short_replies.get(short_reply_key(_FIRST_CLAUSE_END.split(text, 1)[0]))
+            if ctx.stage is Stage.GREETING and opening is not None:
+                return Understanding(opening, 1.0, slots)
         if (ctx.stage in PROMISE_STAGES and _is_concrete(slots) and not denies_paying
                 and intent in PROMISE_COMPATIBLE):
             return Understanding(Intent.COMMITMENT, 1.0, slots)

@@ -309,12 +309,16 @@ class _Turn:
         self.state.pending = strategy.next_ask(self.state.objections)
 
     def _offers_payment(self) -> bool:
-        """An amount, or a day after today: "今天还不了" names a day but offers nothing,
-        and a refusal offers nothing whatever it names."""
+        """An objection offers a payment only with an amount ("发工资那天还一千", "后天全部还上"); a refusal
+        never does. A day alone ("I don't get paid until payday") is remembered instead."""
         if self.turn.understanding.intent == Intent.OBJECTION_REFUSAL:
             return False
         date = self.slots.date
-        return self.slots.amount is not None or (date is not None and date > self.turn.today)
+        later = date is not None and date > self.turn.today
+        if self.slots.amount is None and later:
+            self.state.proposal.date = date.isoformat()
+        # "can't pay it all today" names the full amount but offers nothing
+        return self.slots.amount is not None or (self.slots.full_amount and later)
 
     def act_probe_reason(self) -> None:
         if not self._count_round():

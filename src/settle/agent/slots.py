@@ -137,6 +137,8 @@ _ZH_HAS_DIGIT = re.compile(r"[\d零〇一二两三四五六七八九十]")  # a 
 _ZH_PAY_VERB_BEFORE = re.compile(
     r"(?:还|付|转|打|交|存|凑|给|充|拿出)(?:给?你们?|给?您|上|了|掉|个|先|出|到)?\s*$")
 _ZH_MAGNITUDE = re.compile(r"[百千万]")
+# 一块 before a verb, or 一块儿, is "together" ("下个月一块还"), not one yuan ("还一块")
+_ZH_TOGETHER_AFTER_YI = re.compile(r"块(?:儿|(?:还|付|交|转|给|算|结|清|处理))")
 
 _EN_NUMBER_END = r"(?:(?=[kK]\b)|(?!\w|[.,]\d))"  # "1.5k" ends at the k; "1,500" is one token
 _EN_NUMBER_TOKEN = re.compile(
@@ -167,6 +169,8 @@ def _zh_amount_candidates(text: str) -> Iterable[_Candidate]:
         token, start, end = m.group(), m.start(), m.end()
         before, after = text[:start], text[end:]
         if before.endswith("几") or not _ZH_HAS_DIGIT.search(token) or _ZH_NOT_MONEY_AFTER.match(after):
+            continue
+        if token == "一" and _ZH_TOGETHER_AFTER_YI.match(after):
             continue
         if token.isdigit() and (token.startswith("0") or len(token) > MAX_AMOUNT_DIGITS):
             continue  # ID-like or a phone number

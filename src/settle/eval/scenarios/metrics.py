@@ -52,7 +52,7 @@ class EvalRun:
 
     @property
     def passed(self) -> bool:
-        """True when no scenario failed unexpectedly (known issues that still show are expected)."""
+        """True when no scenario failed, known engine issues included."""
         return all(r.ok for r in self.results)
 
     @property
