@@ -15,10 +15,14 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # durability and integrity for the file store
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # WAL with synchronous=NORMAL: a commit is in the log before it returns, so a
+            # crash of the app loses no committed turn; only an OS crash or power cut can
+            # lose the last commits (not yet synced). Deployments that must survive that
+            # too run on PostgreSQL.
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
