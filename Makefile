@@ -30,4 +30,5 @@ run: $(VENV)/.installed
 	$(BIN)/settle serve --demo-links
 
 test: $(VENV)/.installed-dev chromium
+	$(BIN)/settle models install  # the small GGUF model the local-LLM tests run (checksummed)
 	$(BIN)/pytest -q

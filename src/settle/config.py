@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,6 +19,36 @@ class Settings(BaseSettings):
     # public base URL used in printed chat links
     public_url: str = "http://127.0.0.1:8000"
     cache_dir: Path = Path.home() / ".cache" / "settle"
+    # signs staff console session cookies; made once and kept in the database when unset
+    session_secret: str | None = None
+    # where QA evaluation reports started from the console are written
+    reports_dir: Path = Path("var/reports")
+    # The LLM in the loop: none (the deterministic engine, and every engine's fallback) |
+    # local (a GGUF model served by llama.cpp on a loopback port Settle manages) |
+    # openai (any OpenAI-compatible server) | transformers (a Hugging Face model directory)
+    llm: Literal["none", "local", "openai", "transformers"] = "none"
+    llm_local_model: str = "qwen2.5-coder-1.5b"  # a name from `settle models list`
+    llm_model_path: Path | None = None  # any other GGUF file, instead of llm_local_model
+    # one thread: on a 2-core machine that also runs the app, llama.cpp's second thread waits
+    # on the busy core and turns ~10x slower (measured: 20 tokens in 1.7 s with 1, 22 s with 2)
+    llm_threads: int = 1
+    llm_server_start_s: float = 120.0  # loading a 1 GB model on a busy CPU takes a while
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    # how that server takes a JSON schema: OpenAI's json_schema (vLLM, llama-server, Ollama),
+    # or json_object with a schema (llama-cpp-python's server)
+    llm_schema_style: Literal["json_schema", "json_object"] = "json_schema"
+    llm_model_dir: Path | None = None
+    # A borrower turn answers within this many seconds; LLM output later than that is
+    # dropped for the embedding understanding and the vetted line.
+    llm_turn_budget_s: float = 4.0
+    llm_understanding_budget_s: float = 1.5
+    # where `settle models install` puts model files (default: <cache_dir>/models)
+    models_dir: Path | None = None
+
+    def models_path(self) -> Path:
+        return self.models_dir if self.models_dir is not None else self.cache_dir / "models"
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

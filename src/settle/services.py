@@ -9,12 +9,16 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from settle.agent.nlg import TemplateNLG
 from settle.agent.pipeline import TurnPipeline
 from settle.agent.policy import DialoguePolicy
 from settle.config import Settings
 from settle.store.repository import Store
+
+if TYPE_CHECKING:
+    from settle.agent.llm import LLMEngine, LLMParts
 
 
 @dataclass
@@ -24,14 +28,24 @@ class Services:
     pipeline: TurnPipeline
     # the wall clock, replaceable so contact-time rules can be tested at their edges
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
+    # the LLM in the loop; None runs the deterministic engine (SETTLE_LLM=none, or its fallback)
+    llm: LLMParts | None = None
 
     def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()  # stops the local model server
         self.store.close()
 
 
-def build_services(settings: Settings) -> Services:
-    """Heavy imports (models, guardrails-ai) happen here, not at CLI start."""
+def build_services(settings: Settings, llm_engine: LLMEngine | None = None) -> Services:
+    """Heavy imports (models, guardrails-ai) happen here, not at CLI start.
+
+    The LLM engine is the one SETTLE_LLM names (none, or its fallback, when it cannot
+    run), unless the caller opened one already: the LLM evaluation and benchmark do,
+    to report why an engine is unavailable instead of falling back.
+    """
     os.environ.setdefault("SETTLE_CACHE_DIR", str(settings.cache_dir))
+    from settle.agent.llm import assemble, build_llm
     from settle.agent.nlu import EmbeddingNLU
     from settle.guardrails.input_rails import InputRailScreen
     from settle.guardrails.output import ComplianceGuard
@@ -42,13 +56,21 @@ def build_services(settings: Settings) -> Services:
     store = Store(settings.database_url)
     rails = InputRailScreen()
     rails.warm()  # exemplar embeddings now, not on the first borrower message
+    nlu, guard = EmbeddingNLU(), ComplianceGuard()
+    if llm_engine is not None:
+        llm = assemble(llm_engine, nlu, guard, settings.llm_understanding_budget_s)
+    else:
+        llm = build_llm(settings, nlu, guard)  # None (engine `none`) when off or unavailable
     pipeline = TurnPipeline(
         store=store,
-        nlu=EmbeddingNLU(),
+        nlu=llm.understanding if llm else nlu,
         policy=DialoguePolicy(),
         nlg=TemplateNLG(),
-        guard=ComplianceGuard(),
+        guard=guard,
         rails=rails,
+        wording=llm.wording if llm else None,
+        history_turns=llm.history_turns if llm else 0,
+        turn_budget_s=settings.llm_turn_budget_s,
     )
-    return Services(settings=settings, store=store, pipeline=pipeline)
+    return Services(settings=settings, store=store, pipeline=pipeline, llm=llm)
 

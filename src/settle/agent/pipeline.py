@@ -1,8 +1,9 @@
 """The turn pipeline: channel → input rails → NLU → policy → NLG → output guard → store → channel.
 
 Each stage is one collaborator with one job; this module only wires them in
-order. Every agent utterance leaves through `_guard()`: nothing reaches a
-borrower unchecked.
+order. Every agent utterance leaves through `_guard()` or, when an LLM words
+the line, through `Wording`, which checks each sentence with the same guard
+before it is sent: nothing reaches a borrower unchecked.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from settle.agent.types import (
     CaseFacts,
     Draft,
     GuardContext,
+    GuardViolation,
     Intent,
     NLUContext,
     Outcome,
@@ -39,6 +41,37 @@ class Understander(Protocol):
 
 class Phraser(Protocol):
     def render(self, say: Say, case: CaseFacts, locale: str, today: dt.date) -> Draft: ...
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What an LLM wording responds to: the borrower's message and the conversation before it."""
+
+    heard: str
+    today: dt.date
+    history: tuple[tuple[str, str], ...] = ()
+    objections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Worded:
+    """An LLM wording of one vetted line. `sent` passed the guard and the fact check and was
+    emitted; unless `complete`, the vetted line follows it. `draft` is the model's raw text."""
+
+    sent: str
+    complete: bool
+    draft: str
+    violations: tuple[GuardViolation, ...]
+    prompt_id: str
+    model: str
+
+
+class Wording(Protocol):
+    """Words vetted lines in reply to the borrower (an LLM), guarding what it emits."""
+
+    def accepts(self, draft: Draft) -> bool: ...
+
+    def word(self, draft: Draft, ctx: GuardContext, exchange: Exchange, deadline: float, emit: Callable[[str], None]) -> Worded: ...
 
 
 # input-rail findings decide the intent over NLU, most urgent first
@@ -96,6 +129,9 @@ class TurnPipeline:
         guard: OutputGuard,
         rails: InputRails | None = None,
         today: Callable[[CaseFacts], dt.date] = local_today,
+        wording: Wording | None = None,
+        history_turns: int = 0,
+        turn_budget_s: float = 4.0,
     ) -> None:
         self.store = store
         self.nlu = nlu
@@ -104,31 +140,39 @@ class TurnPipeline:
         self.guard = guard
         self.rails = rails
         self.today = today
+        self.wording = wording
+        self.history_turns = history_turns  # earlier turns an LLM sees; 0 spares the query
+        self.turn_budget_s = turn_budget_s
 
     def start(self, case: Case, channel: str, direction: str, actor: str) -> tuple[Conversation, str, list[SentMessage]]:
         """Open a conversation: the agent speaks first. Returns it with the borrower's token."""
         facts = case_facts(case)
         state = DialogueState()
         decision = self.policy.open(state, facts)
-        agent_turns = self._speak(decision.says, state, facts, self.today(facts), latency_ms=None)
+        agent_turns = self._speak(decision.says, state, facts, self.today(facts), started=None)
         token = secrets.token_urlsafe(32)
         conversation = self.store.create_conversation(case, channel, direction, token, state.to_json(), agent_turns, actor)
         return conversation, token, [SentMessage("agent", t.text) for t in agent_turns]
 
-    def handle(self, conversation: Conversation, text: str) -> TurnResult:
+    def handle(self, conversation: Conversation, text: str, on_sentence: Callable[[str], None] | None = None) -> TurnResult:
+        """Answer one borrower message. `on_sentence` gets each guarded piece of the reply as soon
+        as it may be sent (an LLM's first sentence before the rest is generated)."""
         started = time.perf_counter()
         facts = case_facts(conversation.case)
         state = DialogueState.from_json(conversation.state)
         today = self.today(facts)
+        history = self._history(conversation)
 
         signals = self.rails.screen(text, facts.locale) if self.rails else []
-        understanding = self.nlu.understand(text, NLUContext(locale=facts.locale, today=today, payday=facts.payday, stage=state.stage))
+        understanding = self.nlu.understand(
+            text, NLUContext(locale=facts.locale, today=today, payday=facts.payday, stage=state.stage, history=history)
+        )
         understanding = _apply_signals(understanding, signals)
         borrower_stage = state.stage
 
         decision = self.policy.step(state, facts, TurnInput(text=text, understanding=understanding, today=today))
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        agent_turns = self._speak(decision.says, state, facts, today, latency_ms=elapsed_ms)
+        exchange = Exchange(heard=text, today=today, history=history, objections=tuple(state.objections))
+        agent_turns = self._speak(decision.says, state, facts, today, started, exchange, on_sentence)
         borrower_turn = TurnRecord(
             speaker="borrower",
             text=text,
@@ -137,6 +181,8 @@ class TurnPipeline:
             confidence=round(understanding.confidence, 4),
             slots=understanding.slots.to_json(),
             events=tuple(EventRecord("input", s.kind, s.rule, s.span, text) for s in signals),
+            prompt_id=understanding.prompt_id,
+            model=understanding.model,
         )
         commitment = _commitment(state, facts)
         flags = OUTCOME_FLAGS[state.outcome](conversation.channel, state) if state.outcome in OUTCOME_FLAGS else None
@@ -149,8 +195,27 @@ class TurnPipeline:
             commitment=commitment,
         )
 
-    def _speak(self, says: list[tuple[Stage, Say]], state: DialogueState, facts: CaseFacts, today: dt.date, latency_ms: float | None) -> list[TurnRecord]:
+    def _history(self, conversation: Conversation) -> tuple[tuple[str, str], ...]:
+        if not self.history_turns:
+            return ()
+        _conversation, turns, _commitment = self.store.transcript(conversation.id)
+        return tuple((turn.speaker, turn.text) for turn in turns[-self.history_turns:])
+
+    def _speak(
+        self,
+        says: list[tuple[Stage, Say]],
+        state: DialogueState,
+        facts: CaseFacts,
+        today: dt.date,
+        started: float | None,
+        exchange: Exchange | None = None,
+        emit: Callable[[str], None] | None = None,
+    ) -> list[TurnRecord]:
+        """Render, word (at most one line a turn, by the LLM) and guard each line the policy chose."""
+        emit = emit or (lambda _text: None)
+        deadline = time.monotonic() + self.turn_budget_s - (time.perf_counter() - started if started else 0.0)
         records = []
+        worded = False
         for stage, say in says:
             draft = self.nlg.render(say, facts, facts.locale, today)
             ctx = GuardContext(
@@ -162,7 +227,13 @@ class TurnPipeline:
                 allowed_amounts=tuple(v for v in say.params.values() if isinstance(v, Decimal)),
                 allowed_dates=tuple(v for v in say.params.values() if isinstance(v, dt.date)),
             )
-            text, events = self._guard(draft, ctx)
+            prompt_id = model = None
+            if self.wording is not None and exchange is not None and not worded and self.wording.accepts(draft):
+                worded = True
+                text, draft, events, prompt_id, model = self._word(draft, ctx, exchange, deadline, emit)
+            else:
+                text, events = self._guard(draft, ctx)
+                emit(text)
             records.append(
                 TurnRecord(
                     speaker="agent",
@@ -170,11 +241,28 @@ class TurnPipeline:
                     stage=stage.value,
                     step=say.step,
                     draft=None if text == draft.text else draft.text,
-                    latency_ms=latency_ms,
+                    latency_ms=(time.perf_counter() - started) * 1000 if started else None,
                     events=events,
+                    prompt_id=prompt_id,
+                    model=model,
                 )
             )
         return records
+
+    def _word(
+        self, draft: Draft, ctx: GuardContext, exchange: Exchange, deadline: float, emit: Callable[[str], None]
+    ) -> tuple[str, Draft, tuple[EventRecord, ...], str, str]:
+        """The LLM's wording of a line; what it could not word (a failed or late draft) is the vetted line.
+        Returns the sent text, the model's draft, the findings on it, the prompt id and the model."""
+        result = self.wording.word(draft, ctx, exchange, deadline, emit)
+        text, vetted_events = result.sent, ()
+        if not result.complete:
+            vetted, vetted_events = self._guard(draft, ctx)
+            emit(vetted)
+            text = _join(text, vetted, ctx.locale)
+        events = tuple(EventRecord("output", v.category, v.rule, v.span, result.draft, text) for v in result.violations)
+        drafted = Draft(text=result.draft or draft.text, step=draft.step, fallback=draft.fallback)
+        return text, drafted, events + vetted_events, result.prompt_id, result.model
 
     def _guard(self, draft: Draft, ctx: GuardContext) -> tuple[str, tuple[EventRecord, ...]]:
         """The one exit for agent words: a blocked draft becomes the step's vetted line."""
@@ -186,6 +274,13 @@ class TurnPipeline:
             replacement = self.nlg.render(Say("guard.hold"), ctx.case, ctx.locale, dt.date.today()).text
         events = tuple(EventRecord("output", v.category, v.rule, v.span, draft.text, replacement) for v in verdict.violations)
         return replacement, events
+
+
+def _join(first: str, rest: str, locale: str) -> str:
+    """An LLM's already-sent first sentence and the vetted line after it."""
+    if not first:
+        return rest
+    return first + rest if locale.startswith("zh") else f"{first} {rest}"
 
 
 def _apply_signals(understanding: Understanding, signals: list[RailSignal]) -> Understanding:

@@ -113,6 +113,8 @@ class NLUContext:
     today: dt.date
     payday: int | None = None
     stage: Stage | None = None
+    # the conversation so far, oldest first, as (speaker, text); filled only for an LLM
+    history: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,9 @@ class Understanding:
     intent: Intent
     confidence: float
     slots: Slots = field(default_factory=Slots)
+    # the LLM prompt and model consulted for this understanding, stored with the turn
+    prompt_id: str | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True)

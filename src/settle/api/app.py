@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from settle.api.routers import cases, chat_page, conversations, guardrails, policy
 from settle.config import Settings
+from settle.console.routers import ALL as console_routers
 from settle.services import Services, build_services
 
 HERE = Path(__file__).parent
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(RequestValidationError, _validation_error)
     for module in (cases, conversations, policy, guardrails, chat_page):
         app.include_router(module.router)
+    for router in console_routers:
+        app.include_router(router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

@@ -9,19 +9,34 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from settle.agent.types import CaseFacts
 from settle.store.db import make_engine, migrate
-from settle.store.models import AuditEntry, Case, Commitment, Conversation, GuardrailEvent, Turn, utcnow
+from settle.store.models import (
+    AppSecret,
+    AuditEntry,
+    Case,
+    Commitment,
+    Conversation,
+    ConversationReview,
+    EvalRun,
+    GuardrailEvent,
+    ReviewNote,
+    ReviewTag,
+    StaffSession,
+    StaffUser,
+    Turn,
+    utcnow,
+)
 
 
 class NotFound(LookupError):
@@ -58,6 +73,8 @@ class TurnRecord:
     draft: str | None = None
     latency_ms: float | None = None
     events: tuple[EventRecord, ...] = ()
+    prompt_id: str | None = None
+    model: str | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +296,8 @@ class Store:
                 step=record.step,
                 draft=record.draft,
                 latency_ms=record.latency_ms,
+                prompt_id=record.prompt_id,
+                model=record.model,
             )
             session.add(turn)
             session.flush()
@@ -311,3 +330,458 @@ class Store:
     @staticmethod
     def _audit(session: Session, actor: str, action: str, subject_type: str, subject_id: str, details: dict[str, Any]) -> None:
         session.add(AuditEntry(actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, details=details))
+
+    # -- staff console: users, sessions, secrets ------------------------------------
+    def add_staff_user(self, username: str, role: str, password_hash: str, actor: str) -> StaffUser:
+        user = StaffUser(username=username, role=role, password_hash=password_hash, active=True)
+        try:
+            with self.session() as session:
+                session.add(user)
+                session.flush()
+                self._audit(session, actor, "user.create", "user", username, {"role": role})
+        except IntegrityError as exc:
+            raise Conflict(f"a user named {username!r} already exists") from exc
+        return user
+
+    def set_staff_password(self, username: str, password_hash: str, actor: str) -> None:
+        """A new password ends every open session of the user: whoever knew the old one is out."""
+        with self.session() as session:
+            user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+            if user is None:
+                raise NotFound(f"no user {username!r}")
+            user.password_hash = password_hash
+            session.execute(
+                update(StaffSession).where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None)).values(ended_at=utcnow())
+            )
+            self._audit(session, actor, "user.password", "user", username, {})
+
+    def staff_user(self, username: str) -> StaffUser | None:
+        with self._sessions() as session:
+            return session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+    def staff_users(self) -> list[StaffUser]:
+        with self._sessions() as session:
+            return list(session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+    def open_staff_session(self, user: StaffUser, id_hash: str, csrf_token: str, expires_at: dt.datetime, details: dict[str, Any]) -> None:
+        with self.session() as session:
+            session.add(StaffSession(id_hash=id_hash, user_id=user.id, csrf_token=csrf_token, expires_at=expires_at))
+            session.execute(update(StaffUser).where(StaffUser.id == user.id).values(last_sign_in_at=utcnow()))
+            self._audit(session, user.username, "staff.sign_in", "user", user.username, details)
+
+    def staff_session(self, id_hash: str, now: dt.datetime) -> StaffSession | None:
+        """The live session with this id hash: not ended, not expired, and its user still active."""
+        with self._sessions() as session:
+            found = session.scalar(
+                select(StaffSession)
+                .options(selectinload(StaffSession.user))
+                .where(StaffSession.id_hash == id_hash, StaffSession.ended_at.is_(None))
+            )
+        if found is None or _aware(found.expires_at) <= now or not found.user.active:
+            return None
+        return found
+
+    def end_staff_session(self, id_hash: str, actor: str) -> None:
+        with self.session() as session:
+            ended = session.execute(
+                update(StaffSession).where(StaffSession.id_hash == id_hash, StaffSession.ended_at.is_(None)).values(ended_at=utcnow())
+            )
+            if ended.rowcount:
+                self._audit(session, actor, "staff.sign_out", "user", actor, {})
+
+    def app_secret(self, name: str, make: Callable[[], str]) -> str:
+        """The named secret, made by `make` the first time; workers starting together agree on one."""
+        query = select(AppSecret.value).where(AppSecret.name == name)
+        with self._sessions() as session:
+            value = session.scalar(query)
+        if value is not None:
+            return value
+        try:
+            with self.session() as session:
+                session.add(AppSecret(name=name, value=make()))
+        except IntegrityError:
+            pass  # another worker stored it first; use theirs
+        with self._sessions() as session:
+            return session.scalar(query)
+
+    # -- staff console: reviews and the hand-off queue ---------------------------------
+    def review_of(self, conversation_id: str) -> ReviewRecord:
+        """Status, assignee, tags and notes of one conversation; `unreviewed` before anyone acted."""
+        with self._sessions() as session:
+            review = session.get(ConversationReview, conversation_id)
+            tags = session.scalars(select(ReviewTag.tag).where(ReviewTag.conversation_id == conversation_id).order_by(ReviewTag.tag))
+            notes = session.scalars(select(ReviewNote).where(ReviewNote.conversation_id == conversation_id).order_by(ReviewNote.id))
+            return ReviewRecord(
+                status=review.status if review else UNREVIEWED,
+                assignee=review.assignee if review else None,
+                taken_at=_aware(review.taken_at) if review and review.taken_at else None,
+                tags=tuple(tags),
+                notes=tuple(notes),
+            )
+
+    def set_review_status(self, conversation_id: str, status: str, actor: str) -> None:
+        with self.session() as session:
+            review = self._review_row(session, conversation_id, actor)
+            previous = review.status
+            review.status, review.updated_by, review.updated_at = status, actor, utcnow()
+            self._audit(session, actor, "review.status", "conversation", conversation_id, {"from": previous, "to": status})
+
+    def add_review_tag(self, conversation_id: str, tag: str, actor: str) -> bool:
+        """False when the conversation already carries the tag."""
+        try:
+            with self.session() as session:
+                self._require_conversation(session, conversation_id)
+                session.add(ReviewTag(conversation_id=conversation_id, tag=tag, added_by=actor))
+                session.flush()
+                self._audit(session, actor, "review.tag_add", "conversation", conversation_id, {"tag": tag})
+        except IntegrityError:
+            return False
+        return True
+
+    def remove_review_tag(self, conversation_id: str, tag: str, actor: str) -> bool:
+        with self.session() as session:
+            removed = session.execute(
+                ReviewTag.__table__.delete().where(ReviewTag.conversation_id == conversation_id, ReviewTag.tag == tag)
+            ).rowcount
+            if removed:
+                self._audit(session, actor, "review.tag_remove", "conversation", conversation_id, {"tag": tag})
+        return bool(removed)
+
+    def add_review_note(self, conversation_id: str, body: str, actor: str) -> None:
+        with self.session() as session:
+            self._require_conversation(session, conversation_id)
+            note = ReviewNote(conversation_id=conversation_id, author=actor, body=body)
+            session.add(note)
+            session.flush()
+            # the audit entry keeps the words too: the log is the evidence, the notes table is for reading
+            self._audit(session, actor, "review.note", "conversation", conversation_id, {"note_id": note.id, "body": body})
+
+    def take_conversation(self, conversation_id: str, actor: str) -> None:
+        """Assign to `actor`; Conflict when someone else took it first (checked in the UPDATE itself)."""
+        with self.session() as session:
+            review = self._review_row(session, conversation_id, actor)
+            if review.assignee == actor:
+                return
+            taken = session.execute(
+                update(ConversationReview)
+                .where(ConversationReview.conversation_id == conversation_id, ConversationReview.assignee.is_(None))
+                .values(assignee=actor, taken_at=utcnow(), updated_by=actor, updated_at=utcnow())
+            )
+            if taken.rowcount != 1:
+                holder = session.scalar(select(ConversationReview.assignee).where(ConversationReview.conversation_id == conversation_id))
+                raise Conflict(f"already taken by {holder}")
+            self._audit(session, actor, "queue.take", "conversation", conversation_id, {})
+
+    def release_conversation(self, conversation_id: str, actor: str, holder: str) -> bool:
+        """Put it back in the queue if `holder` has it; False when they do not (any more)."""
+        with self.session() as session:
+            released = session.execute(
+                update(ConversationReview)
+                .where(ConversationReview.conversation_id == conversation_id, ConversationReview.assignee == holder)
+                .values(assignee=None, taken_at=None, updated_by=actor, updated_at=utcnow())
+            ).rowcount
+            if released:
+                self._audit(session, actor, "queue.release", "conversation", conversation_id, {"holder": holder})
+        return bool(released)
+
+    def search_conversations(self, query: ConversationQuery) -> tuple[list[ConversationRow], int]:
+        """One page of conversations matching `query`, newest first, and how many match in all."""
+        return self._conversation_page(_conversation_conditions(query), Conversation.started_at.desc(), query.page, query.per_page)
+
+    def handoff_queue(self, outcomes: Sequence[str], page: int = 1, per_page: int = 50) -> tuple[list[ConversationRow], int]:
+        """Conversations that ended in one of `outcomes` and are not reviewed as done, oldest first."""
+        conditions = [
+            Conversation.outcome.in_(tuple(outcomes)),
+            or_(ConversationReview.status.is_(None), ConversationReview.status != REVIEW_DONE),
+        ]
+        return self._conversation_page(conditions, func.coalesce(Conversation.ended_at, Conversation.started_at).asc(), page, per_page)
+
+    def conversation_channels(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(Conversation.channel).distinct().order_by(Conversation.channel)))
+
+    # -- staff console: dashboard figures -------------------------------------------------
+    def conversation_summaries(
+        self, started_from: dt.datetime, started_before: dt.datetime, locale: str | None = None, policy: str | None = None
+    ) -> list[ConversationSummary]:
+        """What the dashboard needs of each conversation started in the range, in three grouped queries."""
+        conditions = _conversation_conditions(ConversationQuery(started_from=started_from, started_before=started_before, locale=locale, policy=policy))
+        in_range = select(Conversation.id).join(Case).outerjoin(ConversationReview).where(*conditions)
+        with self._sessions() as session:
+            rows = session.execute(
+                select(
+                    Conversation.id,
+                    Conversation.started_at,
+                    Conversation.locale,
+                    Case.policy,
+                    Conversation.outcome,
+                    Conversation.state["party"].as_string(),
+                )
+                .join(Case)
+                .where(Conversation.id.in_(in_range))
+            ).all()
+            firsts = session.execute(
+                select(Turn.conversation_id, Turn.stage, func.min(Turn.seq))
+                .where(Turn.conversation_id.in_(in_range))
+                .group_by(Turn.conversation_id, Turn.stage)
+            ).all()
+            blocked = dict(
+                session.execute(
+                    select(GuardrailEvent.conversation_id, func.count(func.distinct(GuardrailEvent.turn_id)))
+                    .where(GuardrailEvent.kind == "output", GuardrailEvent.conversation_id.in_(in_range))
+                    .group_by(GuardrailEvent.conversation_id)
+                ).all()
+            )
+        first_seen: dict[str, list[tuple[int, str]]] = {}
+        for conversation_id, stage, seq in firsts:
+            first_seen.setdefault(conversation_id, []).append((seq, stage))
+        return [
+            ConversationSummary(
+                id=cid,
+                started_at=_aware(started_at),
+                locale=conv_locale,
+                policy=conv_policy,
+                outcome=outcome,
+                verified=party == "debtor",
+                stages_first_reached=tuple(stage for _, stage in sorted(first_seen.get(cid, []))),
+                blocked_drafts=blocked.get(cid, 0),
+            )
+            for cid, started_at, conv_locale, conv_policy, outcome, party in rows
+        ]
+
+    def guardrail_event_facts(
+        self, since: dt.datetime, before: dt.datetime, locale: str | None = None, policy: str | None = None
+    ) -> list[EventFact]:
+        query = (
+            select(GuardrailEvent.created_at, GuardrailEvent.kind, GuardrailEvent.category, Conversation.locale)
+            .join(Conversation, GuardrailEvent.conversation_id == Conversation.id)
+            .join(Case)
+            .where(GuardrailEvent.created_at >= since, GuardrailEvent.created_at < before)
+        )
+        if locale:
+            query = query.where(Conversation.locale == locale)
+        if policy:
+            query = query.where(Case.policy == policy)
+        with self._sessions() as session:
+            return [EventFact(_aware(at), kind, category, conv_locale) for at, kind, category, conv_locale in session.execute(query)]
+
+    # -- staff console: QA evaluation runs ------------------------------------------------
+    def create_eval_run(self, run_id: str, suites: Sequence[str], actor: str) -> EvalRun:
+        run = EvalRun(id=run_id, started_by=actor, suites=list(suites), status="running", summary={})
+        with self.session() as session:
+            session.add(run)
+            self._audit(session, actor, "eval.start", "eval_run", run_id, {"suites": list(suites)})
+        return run
+
+    def finish_eval_run(
+        self,
+        run_id: str,
+        status: str,
+        summary: dict[str, Any],
+        report_json: str | None = None,
+        report_html: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        with self.session() as session:
+            session.execute(
+                update(EvalRun)
+                .where(EvalRun.id == run_id)
+                .values(status=status, summary=summary, report_json=report_json, report_html=report_html, error=error, finished_at=utcnow())
+            )
+            self._audit(session, "qa-runner", "eval.finish", "eval_run", run_id, {"status": status})
+
+    def eval_run(self, run_id: str) -> EvalRun:
+        with self._sessions() as session:
+            run = session.get(EvalRun, run_id)
+        if run is None:
+            raise NotFound(f"no evaluation run {run_id!r}")
+        return run
+
+    def eval_runs(self, limit: int = 50) -> list[EvalRun]:
+        with self._sessions() as session:
+            return list(session.scalars(select(EvalRun).order_by(EvalRun.started_at.desc()).limit(limit)))
+
+    # -- staff console: helpers ---------------------------------------------------------------
+    @staticmethod
+    def _require_conversation(session: Session, conversation_id: str) -> None:
+        if session.get(Conversation, conversation_id) is None:
+            raise NotFound(f"no conversation {conversation_id!r}")
+
+    def _review_row(self, session: Session, conversation_id: str, actor: str) -> ConversationReview:
+        review = session.get(ConversationReview, conversation_id)
+        if review is None:
+            self._require_conversation(session, conversation_id)
+            review = ConversationReview(conversation_id=conversation_id, status=UNREVIEWED, updated_by=actor)
+            session.add(review)
+            session.flush()
+        return review
+
+    def _conversation_page(self, conditions: list[Any], order: Any, page: int, per_page: int) -> tuple[list[ConversationRow], int]:
+        turns = select(func.count(Turn.id)).where(Turn.conversation_id == Conversation.id).scalar_subquery()
+        blocked = (
+            select(func.count(func.distinct(GuardrailEvent.turn_id)))
+            .where(GuardrailEvent.conversation_id == Conversation.id, GuardrailEvent.kind == "output")
+            .scalar_subquery()
+        )
+        flagged = (
+            select(func.count(GuardrailEvent.id))
+            .where(GuardrailEvent.conversation_id == Conversation.id, GuardrailEvent.kind == "input")
+            .scalar_subquery()
+        )
+        rows = (
+            select(
+                Conversation.id,
+                Case.external_ref,
+                Case.debtor_name,
+                Case.policy,
+                Conversation.locale,
+                Conversation.channel,
+                Conversation.direction,
+                Conversation.stage,
+                Conversation.outcome,
+                Conversation.started_at,
+                Conversation.ended_at,
+                turns,
+                blocked,
+                flagged,
+                func.coalesce(ConversationReview.status, UNREVIEWED),
+                ConversationReview.assignee,
+                ConversationReview.taken_at,
+            )
+            .join(Case)
+            .outerjoin(ConversationReview)
+            .where(*conditions)
+            .order_by(order, Conversation.id)
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+        count = select(func.count()).select_from(Conversation).join(Case).outerjoin(ConversationReview).where(*conditions)
+        with self._sessions() as session:
+            total = session.scalar(count)
+            found = session.execute(rows).all()
+        return [
+            ConversationRow(
+                *row[:9],
+                started_at=_aware(row[9]),
+                ended_at=_aware(row[10]) if row[10] else None,
+                turns=row[11],
+                blocked_drafts=row[12],
+                input_events=row[13],
+                review_status=row[14],
+                assignee=row[15],
+                taken_at=_aware(row[16]) if row[16] else None,
+            )
+            for row in found
+        ], total
+
+
+# -- staff console vocabulary -----------------------------------------------------------------
+
+UNREVIEWED = "unreviewed"
+REVIEW_DONE = "ok"  # reviewed, nothing left to do: leaves the hand-off queue
+REVIEW_STATUSES = (UNREVIEWED, "needs_follow_up", "escalated", REVIEW_DONE)
+ONGOING = "ongoing"  # the outcome filter's name for conversations that have none yet
+GUARDRAIL_FILTERS = ("any", "output", "input", "none")
+
+
+@dataclass(frozen=True)
+class ConversationQuery:
+    """The console's conversation filters; None (or empty) means "any"."""
+
+    started_from: dt.datetime | None = None
+    started_before: dt.datetime | None = None
+    locale: str | None = None
+    policy: str | None = None
+    channel: str | None = None
+    outcome: str | None = None  # an Outcome value, or ONGOING
+    stage_reached: str | None = None
+    guardrail: str | None = None  # one of GUARDRAIL_FILTERS
+    review_status: str | None = None
+    case_ref: str | None = None  # substring of the case's external reference
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    id: str
+    case_ref: str
+    debtor_name: str
+    policy: str
+    locale: str
+    channel: str
+    direction: str
+    stage: str
+    outcome: str | None
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    turns: int
+    blocked_drafts: int
+    input_events: int
+    review_status: str
+    assignee: str | None
+    taken_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    status: str
+    assignee: str | None
+    taken_at: dt.datetime | None
+    tags: tuple[str, ...]
+    notes: tuple[ReviewNote, ...]
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    id: str
+    started_at: dt.datetime
+    locale: str
+    policy: str
+    outcome: str | None
+    verified: bool  # the right party was verified: a right-party contact
+    stages_first_reached: tuple[str, ...]  # each stage once, in the order the conversation first reached it
+    blocked_drafts: int
+
+
+@dataclass(frozen=True)
+class EventFact:
+    at: dt.datetime
+    kind: str
+    category: str
+    locale: str
+
+
+def _conversation_conditions(query: ConversationQuery) -> list[Any]:
+    conditions: list[Any] = []
+    if query.started_from:
+        conditions.append(Conversation.started_at >= query.started_from)
+    if query.started_before:
+        conditions.append(Conversation.started_at < query.started_before)
+    for column, value in ((Conversation.locale, query.locale), (Case.policy, query.policy), (Conversation.channel, query.channel)):
+        if value:
+            conditions.append(column == value)
+    if query.outcome == ONGOING:
+        conditions.append(Conversation.outcome.is_(None))
+    elif query.outcome:
+        conditions.append(Conversation.outcome == query.outcome)
+    if query.stage_reached:
+        conditions.append(
+            or_(
+                Conversation.stage == query.stage_reached,
+                exists().where(Turn.conversation_id == Conversation.id, Turn.stage == query.stage_reached),
+            )
+        )
+    if query.guardrail:
+        events = exists().where(GuardrailEvent.conversation_id == Conversation.id)
+        if query.guardrail in ("output", "input"):
+            events = events.where(GuardrailEvent.kind == query.guardrail)
+        conditions.append(~events if query.guardrail == "none" else events)
+    if query.review_status == UNREVIEWED:
+        conditions.append(or_(ConversationReview.status.is_(None), ConversationReview.status == UNREVIEWED))
+    elif query.review_status:
+        conditions.append(ConversationReview.status == query.review_status)
+    if query.case_ref:
+        pattern = query.case_ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Case.external_ref.ilike(f"%{pattern}%", escape="\\"))
+    return conditions

@@ -9,6 +9,7 @@ borrower talks with the conversation token, and each of its turns is timed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import hashlib
@@ -284,7 +285,10 @@ def run_suites(
         suites=[{"name": s.name, "title": s.title, "path": str(s.path), "scenarios": len(s.scenarios)} for s in suites],
     )
     api = live_api(base_url, admin_token) if base_url else in_process_api(services)
-    asyncio.run(_run_plan(api, plan_runs(suites, seed, all_variants), shared, evaluation, progress, check_latency))
+    plan = _run_plan(api, plan_runs(suites, seed, all_variants), shared, evaluation, progress, check_latency)
+    # a thread of its own: the caller may already run an event loop (a web handler, a browser driver)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, plan).result()
     evaluation.finished_at = dt.datetime.now(dt.UTC)
     return evaluation
 

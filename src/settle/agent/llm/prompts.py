@@ -1,0 +1,103 @@
+"""The LLM's prompts (Jinja, per locale, versioned) and its settings from `prompts/llm.yaml`.
+
+A prompt file `prompts/<locale>/llm/<id>.j2` has a `system` block, which never
+varies (the server keeps its tokens cached between calls), and a `user` block
+with everything that does. The stored prompt id is `<locale>/<id>`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+import jinja2
+import yaml
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from settle.agent.types import Intent
+from settle.prompts import LOCALES, PROMPTS_DIR, UnknownLocale
+
+WEEKDAYS = {
+    "zh-CN": ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+    "en-US": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+@dataclass(frozen=True)
+class ChatPrompt:
+    id: str
+    system: str
+    user: str
+
+    def messages(self) -> list[BaseMessage]:
+        return [SystemMessage(self.system), HumanMessage(self.user)]
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    prompt_ids: dict[str, str]  # purpose (understand / phrase) → prompt id
+    worded_steps: tuple[str, ...]
+    policy_intents: frozenset[Intent]
+    confident: float
+    consult_below: float
+    understanding_history: int
+    phrasing_max_tokens: int
+    min_seconds_left: float
+    phrasing_history: int
+
+    def may_word(self, step: str) -> bool:
+        return any(fnmatch.fnmatchcase(step, pattern) for pattern in self.worded_steps)
+
+
+@lru_cache(maxsize=1)
+def llm_config() -> LLMConfig:
+    data = yaml.safe_load((PROMPTS_DIR / "llm.yaml").read_text(encoding="utf-8"))
+    understanding, phrasing = data["understanding"], data["phrasing"]
+    return LLMConfig(
+        prompt_ids=dict(data["prompts"]),
+        worded_steps=tuple(data["worded_steps"]),
+        policy_intents=frozenset(Intent(name) for name in understanding["policy_intents"]),
+        confident=float(understanding["confident"]),
+        consult_below=float(understanding["consult_below"]),
+        understanding_history=int(understanding["history_turns"]),
+        phrasing_max_tokens=int(phrasing["max_tokens"]),
+        min_seconds_left=float(phrasing["min_seconds_left"]),
+        phrasing_history=int(phrasing["history_turns"]),
+    )
+
+
+class PromptBook:
+    """Renders the live prompt for a purpose and locale; templates are compiled once."""
+
+    def __init__(self, config: LLMConfig | None = None) -> None:
+        self.config = config or llm_config()
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(PROMPTS_DIR),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+        )
+
+    def prompt_id(self, purpose: str, locale: str) -> str:
+        return f"{locale}/{self.config.prompt_ids[purpose]}"
+
+    def render(self, purpose: str, locale: str, **values: Any) -> ChatPrompt:
+        if locale not in LOCALES:
+            raise UnknownLocale(f"unsupported locale {locale!r}; expected one of {LOCALES}")
+        template = self._env.get_template(f"{locale}/llm/{self.config.prompt_ids[purpose]}.j2")
+        context = template.new_context(values)
+        system = "".join(template.blocks["system"](context)).strip()
+        user = "".join(template.blocks["user"](context)).strip()
+        return ChatPrompt(id=self.prompt_id(purpose, locale), system=system, user=user)
+
+
+def weekday_name(day: dt.date, locale: str) -> str:
+    return WEEKDAYS[locale][day.weekday()]
+
+
+@cache
+def fact_words(locale: str) -> dict[str, tuple[str, ...]]:
+    """Words a draft may use only when its vetted line does (see factcheck.py)."""
+    data = yaml.safe_load((PROMPTS_DIR / locale / "llm" / "fact_words.yaml").read_text(encoding="utf-8"))
+    return {kind: tuple(str(word).lower() for word in words) for kind, words in data.items()}
