@@ -68,6 +68,12 @@ class Lexicon:
             }
             self.rules.append(Rule(f"{category}.{name}", name, raw["message"], patterns))
         self._by_name = {rule.name: rule for rule in self.rules}
+        # one search over all patterns first: most drafts match none, and then the
+        # per-pattern scan (dozens of searches) can be skipped with the same answer
+        self._screen = {
+            locale: _any_of([p.regex.pattern for rule in self.rules for p in rule.patterns.get(locale, ())])
+            for locale in locales
+        }
 
     def rule(self, name: str) -> Rule:
         return self._by_name[name]
@@ -75,6 +81,9 @@ class Lexicon:
     def scan(self, analysis: Analysis, negation: Negation) -> list[Hit]:
         """Every match, at most one affirmed per rule and position; denied ones are
         marked so (they tell the paraphrase layer the rule has judged the words)."""
+        screen = self._screen.get(analysis.locale)
+        if screen is not None and screen.search(analysis.norm) is None:
+            return []
         hits: list[Hit] = []
         for rule in self.rules:
             taken: list[tuple[int, int]] = []
@@ -87,6 +96,16 @@ class Lexicon:
                         taken.append(span)
                     hits.append(Hit(rule, span, matched, denied))
         return hits
+
+
+def _any_of(sources: list[str]) -> re.Pattern[str] | None:
+    """All patterns as one alternation; None when there are none or they cannot be joined."""
+    if not sources:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{source})" for source in sources), re.IGNORECASE)
+    except re.error:
+        return None
 
 
 def _matches(regex: re.Pattern[str], analysis: Analysis) -> Iterable[tuple[tuple[int, int], str]]:
