@@ -321,6 +321,7 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
         from settle.guardrails.output import ComplianceGuard
 
         guard = ComplianceGuard()
+    from settle.guardrails.output.category import explained_spans, nearest_exemplar, sentences_to_compare
     from settle.guardrails.output.text import analyse
 
     utterances = load_utterances(split)
@@ -339,8 +340,9 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
                 continue
             analysis = analyse(utterance.text, utterance.locale)
             scores = []
-            for span in validator.sentences_to_compare(analysis, ctx, skip_explained=not positive):
-                nearest = validator.nearest(analysis, span, ctx)
+            explained = () if positive else explained_spans(analysis, ctx)
+            for span in sentences_to_compare(analysis, explained):
+                nearest = nearest_exemplar(analysis, span, ctx)
                 if nearest is not None and nearest.category == validator.category:
                     scores.append((nearest.violation, nearest.margin))
             (positives if positive else compliant).append(scores)
