@@ -215,5 +215,10 @@ class Negation:
         """Is a finding starting at `start` said in the negative?"""
         clause_start, _ = analysis.clause_of(start)
         words = [analysis.token_text(i) for i in analysis.token_range(clause_start, start)]
+        # a match may begin inside a word: the part before it still reads as a
+        # word (能 … 减免 inside 我不能私下给您减免 leaves 不 to deny it)
+        straddling = next((s for s, e in analysis.tokens if clause_start <= s < start < e), None)
+        if straddling is not None:
+            words.append(analysis.norm[straddling:start])
         window = words[-self.window:]
         return self._negates(window, len(words) - len(window))
