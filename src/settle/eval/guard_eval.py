@@ -36,6 +36,15 @@ Splits:
 
   | batch | lines (compliant) | written against | first score: recall threat / imperson. / 3rd party / abuse / misrep. / missing discl.; FPR |
   | b1 | 188 (82) | commit 7999c35 | 0.60 / 0.79 / 0.94 / 0.68 / 0.93 / 1.00; 3/82 |
+  | b2 | 182 (80) | commit 7723c5c | 0.48 / 0.86 / 0.94 / 0.39 / 0.83 / 1.00; 6/80 |
+
+  b1 was written by the same hand that then widened the lexicons and
+  exemplars (its misses were not read, but its phrasings were remembered),
+  so its later figures flatter the guard; b2's first score is the honest
+  estimate of how the guard meets phrasings nobody anticipated. After that
+  score, three defects b2 exposed were fixed (a negation inside a word, 到 in
+  听到, a waiver figure without an offer verb) — no lexicon entry or exemplar
+  was added from it.
 
   Earlier blind batches (h01–h150, now in `dev`) scored 0.18–1.00 per category
   on first sight, the reason this split exists.
