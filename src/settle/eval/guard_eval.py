@@ -38,6 +38,9 @@ Splits:
   | b1 | 188 (82) | commit 7999c35 | 0.60 / 0.79 / 0.94 / 0.68 / 0.93 / 1.00; 3/82 |
   | b2 | 182 (80) | commit 7723c5c | 0.48 / 0.86 / 0.94 / 0.39 / 0.83 / 1.00; 6/80 |
 
+  Two b1 lines turned out to repeat dev lines word for word; they were moved to
+  `dev` (b1's first score above still counts them).
+
   b1 was written by the same hand that then widened the lexicons and
   exemplars (its misses were not read, but its phrasings were remembered),
   so its later figures flatter the guard; b2's first score is the honest
