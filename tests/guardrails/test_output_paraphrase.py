@@ -47,3 +47,12 @@ def test_exemplars_only_name_rules_of_their_category():
         spec = load_spec(rail)
         for groups in (spec.exemplars or {}).values():
             assert set(groups["violation"]) <= {rule.name for rule in spec.lexicon.rules}
+
+
+@pytest.mark.parametrize("creditor", ["Northwind Credit", "Summit Lending Group", "Harbor Finance"])
+def test_a_vetted_line_filled_in_for_any_case_is_no_paraphrase(guard, creditor):
+    from tests.guardrails.conftest import case_for
+
+    case = case_for("en-US", creditor=creditor, agent_name="Sam", debtor_name="Jordan Smith")
+    greeting = f"Hello, this is Sam with {creditor}. I am an automated assistant, not a person. May I speak with Jordan Smith?"
+    assert guard.check(greeting, context("en-US", case=case)).allowed

@@ -357,7 +357,8 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
 
     Recall is judged as if the lexicon were absent (on the dev lines the rules
     catch nearly everything, which would leave nothing to learn from); compliant
-    lines are judged as in production, on the sentences no rule explained. A
+    lines (the split's, and every script line rendered for the evaluation
+    cases) are judged as in production, on the sentences no rule explained. A
     threshold/margin pair may flag no compliant line of the split (the
     false-positive rate is the cost that matters: a blocked draft is replaced);
     a violation of another category it flags is blocked anyway and only costs
@@ -370,10 +371,10 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
         from settle.guardrails.output import ComplianceGuard
 
         guard = ComplianceGuard()
-    from settle.guardrails.output.category import explained_spans, nearest_exemplar, sentences_to_compare
+    from settle.guardrails.output.category import case_names, explained_spans, nearest_exemplar, sentences_to_compare
     from settle.guardrails.output.text import analyse
 
-    utterances = load_utterances(split)
+    utterances = load_utterances(split) + vetted_utterances()
     results = []
     for validator in guard.validators:
         if validator.spec().thresholds is None:
@@ -390,7 +391,7 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
             analysis = analyse(utterance.text, utterance.locale)
             scores = []
             explained = () if positive else explained_spans(analysis, ctx)
-            for span in sentences_to_compare(analysis, explained):
+            for span in sentences_to_compare(analysis, explained, case_names(ctx)):
                 nearest = nearest_exemplar(analysis, span, ctx)
                 if nearest is not None and nearest.category == validator.category:
                     scores.append((nearest.violation, nearest.margin))
@@ -406,6 +407,32 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
         caught, threshold, margin = best if best is not None else (0, 1.0, 1.0)
         results.append(TunedThresholds(validator.category, threshold, margin, caught, len(positives), len(compliant)))
     return results
+
+
+def vetted_utterances() -> list[LabelledUtterance]:
+    """Every script line rendered for every evaluation case: compliant by
+    definition, so the paraphrase layer may flag none of them either (the
+    exemplar index knows the lines only with their placeholders blank)."""
+    from jinja2 import UndefinedError
+
+    from settle.agent.nlg import Say, TemplateNLG
+
+    nlg = TemplateNLG()
+    out = []
+    for name, case in load_cases().items():
+        today = case.due_date + dt.timedelta(days=10)
+        for step in load_script(case.locale)["lines"]:
+            try:
+                text = nlg.render(Say(step), case, case.locale, today).text
+            except UndefinedError:
+                continue  # a line that needs values beyond the case record
+            out.append(
+                LabelledUtterance(
+                    id=f"vetted:{name}:{step}", split="vetted", locale=case.locale, party=Party.DEBTOR,
+                    case=case, text=text, expected=frozenset(), tag="vetted",
+                )
+            )
+    return out
 
 
 def record_baseline(report: GuardEvalReport, path: Path = BASELINE) -> None:

@@ -285,7 +285,7 @@ def _assess(text: str, ctx: GuardContext) -> Assessment:
         if cls.explains_sentences:
             explained += [hit.span for hit in outcome.hits] + [finding.span for finding in outcome.case]
     nearest = {}
-    for span in sentences_to_compare(analysis, explained):
+    for span in sentences_to_compare(analysis, explained, case_names(ctx)):
         found = nearest_exemplar(analysis, span, ctx)
         if found is not None:
             nearest[span] = found
@@ -296,19 +296,29 @@ def explained_spans(analysis: Analysis, ctx: GuardContext) -> list[tuple[int, in
     return list(assess(analysis.text, ctx).explained)
 
 
-def sentences_to_compare(analysis: Analysis, explained: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+def case_names(ctx: GuardContext) -> tuple[str, ...]:
+    """Names the case puts into vetted lines; the paraphrase layer reads past them."""
+    case = ctx.case
+    if case is None:
+        return ()
+    return (case.creditor, case.agent_name, case.debtor_name, *case.payment_channels)
+
+
+def sentences_to_compare(
+    analysis: Analysis, explained: Iterable[tuple[int, int]] = (), names: Iterable[str] = ()
+) -> list[tuple[int, int]]:
     """Sentences long enough, untouched by the `explained` spans, and not said
     word for word as a known compliant line. (Threshold tuning passes no
     explained spans, to see how the paraphrase layer fares alone.)"""
     minimum = output_settings().min_sentence_chars[analysis.locale]
-    explained = list(explained)
+    explained, names = list(explained), tuple(names)
     index = exemplar_index()
     return [
         span
         for span in analysis.sentences
         if span[1] - span[0] >= minimum
         and not any(start < span[1] and span[0] < end for start, end in explained)
-        and not index.known_compliant(analysis.sentence_text(span), analysis.locale)
+        and not index.known_compliant(analysis.sentence_text(span), analysis.locale, names)
     ]
 
 
@@ -317,5 +327,5 @@ def nearest_exemplar(analysis: Analysis, span: tuple[int, int], ctx: GuardContex
     categories = frozenset(cls.category for cls in _rails(ctx) if cls.spec().thresholds is not None)
     if not categories:
         return None
-    vector = shared_embedder().embed(embedding_text(analysis.sentence_text(span)))
+    vector = shared_embedder().embed(embedding_text(analysis.sentence_text(span), case_names(ctx)))
     return exemplar_index().nearest(vector, analysis.locale, categories)
