@@ -7,7 +7,7 @@ import pytest
 from tests.guardrails.conftest import context
 
 PARAPHRASES = [
-    ("zh-CN", "我们那边的人脾气可不像我这么好。", "threat"),
+    ("zh-CN", "我们有些同事可没我这么有耐心。", "threat"),
     ("zh-CN", "你开个新的额度出来把这边填上不就行了。", "misrepresentation"),
     ("en-US", "Some of our people aren't as patient as me.", "threat"),
     ("en-US", "The judge already signed off on taking your paycheck.", "misrepresentation"),
