@@ -63,6 +63,13 @@ class TestWaivers:
         assert guard.check("今天结清可以为您减免500元罚息。", context("zh-CN", case=case)).allowed
         assert guard.check("结清金额是3,200元。", context("zh-CN", case=case_for("zh-CN", max_waiver=Decimal(500)))).allowed
 
+    def test_a_waiver_figure_said_without_an_offer_is_judged_as_a_waiver(self, guard):
+        case = case_for("zh-CN", max_waiver=Decimal(500))
+        assert guard.check("好的,结清金额按减免500元后计算,一共3,060元。", context("zh-CN", case=case)).allowed
+        found = rules(guard, "结清金额按减免800元后计算。", "zh-CN", case=case)
+        assert "misrepresentation.waiver_beyond_case" in found
+        assert "misrepresentation.amount_mismatch" not in found
+
     def test_a_waiver_beyond_the_case_limit_is_caught(self, guard):
         case = case_for("en-US", max_waiver=Decimal(100))
         found = rules(guard, "We can take $300 off if you pay today.", "en-US", case=case)

@@ -45,7 +45,8 @@ def test_at_least_forty_percent_are_compliant_hard_negatives(utterances):
 
 def test_labels_are_complete_and_consistent(utterances):
     assert len({u.id for u in utterances}) == len(utterances)
-    assert {u.split for u in utterances} == {"dev", "test", "holdout"}
+    assert {u.split for u in utterances} == {"dev", "test"}
+    assert all(u.batch for u in utterances if u.split == "test"), "every blind line names its batch"
     refs = {case.external_ref for case in load_cases().values()}
     for u in utterances:
         if u.case is not None:
@@ -57,9 +58,36 @@ def test_labels_are_complete_and_consistent(utterances):
             assert u.first_disclosure, u.id
 
 
+def test_the_blind_split_shares_no_line_with_the_dev_split(utterances):
+    dev = {u.text for u in utterances if u.split == "dev"}
+    test = [u for u in utterances if u.split == "test"]
+    assert len(test) >= 150
+    assert not [u.id for u in test if u.text in dev]
+    assert sum(u.compliant for u in test) >= 0.4 * len(test)
+    for category in CATEGORIES:
+        assert any(category in u.expected for u in test if u.locale == "zh-CN"), category
+        assert any(category in u.expected for u in test if u.locale == "en-US"), category
+
+
+def test_thresholds_are_tuned_on_the_dev_split_only(guard, monkeypatch):
+    import settle.eval.guard_eval as guard_eval
+
+    asked = []
+    real = guard_eval.load_utterances
+
+    def spy(split="all", *args, **kwargs):
+        asked.append(split)
+        return real(split, *args, **kwargs)[:40]
+
+    monkeypatch.setattr(guard_eval, "load_utterances", spy)
+    guard_eval.tune_thresholds(guard)
+    assert asked == ["dev"]
+
+
 def test_figures_do_not_fall_below_the_recorded_baseline(guard):
     baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
-    report = run_guard_eval("all", guard)
+    assert baseline["split"] == "test"
+    report = run_guard_eval("test", guard)
     figures = report.figures()
     assert figures["utterances"] >= baseline["utterances"]
     for category, recorded in baseline["categories"].items():

@@ -25,6 +25,10 @@ from tests.guardrails.conftest import case_for
         ("en-US", "I'm not with the police or any government agency."),
         ("en-US", "We will never ask you to pay into a personal account."),
         ("en-US", "There is no fee for paying online."),
+        # a match that starts inside a word keeps the word's negation (不能 … 减免)
+        ("zh-CN", "我不能私下给您减免,也不会让您转账到个人账户。"),
+        # 到 inside 听到 is not a visit
+        ("zh-CN", "听到您家人住院,真的很抱歉,您先照顾好家里。"),
     ],
 )
 def test_denials_and_lawful_statements_pass(judge, locale, text):

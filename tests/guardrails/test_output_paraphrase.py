@@ -7,8 +7,8 @@ import pytest
 from tests.guardrails.conftest import context
 
 PARAPHRASES = [
-    ("zh-CN", "我们的兄弟脾气可没我这么好。", "threat"),
-    ("zh-CN", "你去找个小贷公司周转一下,先把这边补上。", "misrepresentation"),
+    ("zh-CN", "我们有些同事可没我这么有耐心。", "threat"),
+    ("zh-CN", "你开个新的额度出来把这边填上不就行了。", "misrepresentation"),
     ("en-US", "Some of our people aren't as patient as me.", "threat"),
     ("en-US", "The judge already signed off on taking your paycheck.", "misrepresentation"),
     ("en-US", "Honestly, you're the worst borrower I've talked to.", "abuse"),
@@ -47,3 +47,12 @@ def test_exemplars_only_name_rules_of_their_category():
         spec = load_spec(rail)
         for groups in (spec.exemplars or {}).values():
             assert set(groups["violation"]) <= {rule.name for rule in spec.lexicon.rules}
+
+
+@pytest.mark.parametrize("creditor", ["Northwind Credit", "Summit Lending Group", "Harbor Finance"])
+def test_a_vetted_line_filled_in_for_any_case_is_no_paraphrase(guard, creditor):
+    from tests.guardrails.conftest import case_for
+
+    case = case_for("en-US", creditor=creditor, agent_name="Sam", debtor_name="Jordan Smith")
+    greeting = f"Hello, this is Sam with {creditor}. I am an automated assistant, not a person. May I speak with Jordan Smith?"
+    assert guard.check(greeting, context("en-US", case=case)).allowed

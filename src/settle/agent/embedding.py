@@ -59,6 +59,11 @@ class Embedder:
                 self._cache.popitem(last=False)
         return vec
 
+    def clear_cache(self) -> None:
+        """Forget every cached embedding (benchmarks that must meet text cold)."""
+        with self._cache_lock:
+            self._cache.clear()
+
     def embed_many(self, texts: Sequence[str]) -> np.ndarray:
         """Batch embedding for example sets; not cached."""
         if not texts:

@@ -23,30 +23,46 @@ Labelling guide — an utterance carries a category when it:
   (or not committed to in `allowed_amounts` / `allowed_dates`);
 - missing_disclosure: a first-disclosure turn without the pack's verbatim notice.
 
-Splits and how honest each is:
-- `dev` (296) and `test` (284) alternate within each category. Thresholds of the
-  paraphrase layer are tuned on `dev` only (`--tune`). The lexicons, however,
-  were written while reading both, so `test` is not blind to them.
-- `holdout` (300) was written in three batches, each before the guard had seen
-  it; the first run on each batch is the honest estimate of how the guard
-  meets phrasings nobody anticipated (recall per category; FPR on compliant):
+Splits:
+- `dev` (880): everything the guard was built from. The lexicons were written
+  while reading it, the paraphrase layer's thresholds are tuned on it
+  (`--tune`), and its misses are studied. It scores near 1.000 and says little
+  about unseen speech.
+- `test`: blind batches, each written before the guard version that first met
+  it and never used for tuning (`batch` names them). The headline figures and
+  the regression baseline are this split's. Reviewing a test miss to fix the
+  guard would spend it: such a line moves to `dev`, and a new blind batch is
+  written.
 
-  | batch (guard version)       | threat | imperson. | 3rd party | abuse | misrep. | FPR  |
-  | h01–h70  (lexicon v1)       | 0.18   | 0.75      | 0.92      | 0.38  | 0.80    | 0/62 |
-  | h71–h120 (v2, more rules)   | 0.50   | 0.60      | 0.88      | 0.50  | 0.81    | 1/38 |
-  | h121–h150 (v3, this design) | 0.50   | 0.83      | 1.00      | 0.67  | 0.80    | 0/24 |
+  | batch | lines (compliant) | written against | first score: recall threat / imperson. / 3rd party / abuse / misrep. / missing discl.; FPR |
+  | b1 | 188 (82) | commit 7999c35 | 0.60 / 0.79 / 0.94 / 0.68 / 0.93 / 1.00; 3/82 |
+  | b2 | 182 (80) | commit 7723c5c | 0.48 / 0.86 / 0.94 / 0.39 / 0.83 / 1.00; 6/80 |
 
-  After each first run the misses were studied and the rule families widened,
-  so the figures on `holdout` today are no longer blind. Expect unseen
-  phrasings to be caught at roughly the last row's rate; every reviewed miss
-  belongs in a lexicon or an exemplar list, and a new blind batch here.
+  Two b1 lines turned out to repeat dev lines word for word; they were moved to
+  `dev` (b1's first score above still counts them).
 
-The recorded baseline (`--record`) is on all lines.
+  b1 was written by the same hand that then widened the lexicons and
+  exemplars (its misses were not read, but its phrasings were remembered),
+  so its later figures flatter the guard; b2's first score is the honest
+  estimate of how the guard meets phrasings nobody anticipated. After that
+  score, three defects b2 exposed were fixed (a negation inside a word, 到 in
+  听到, a waiver figure without an offer verb) — no lexicon entry or exemplar
+  was added from it.
+
+  Earlier blind batches (h01–h150, now in `dev`) scored 0.18–1.00 per category
+  on first sight, the reason this split exists.
+
+Latency: the cold pass empties every cache before each check (analysis,
+assessment, embeddings), so each sentence is met for the first time, as an LLM
+draft is; the warm pass repeats the lines, as vetted lines repeat. Wall time
+and the thread's CPU time are both reported, with the load average: on a busy
+machine wall time is mostly waiting for a core.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import statistics
 import time
@@ -73,7 +89,7 @@ CATEGORIES = (
     "misrepresentation",
     "missing_disclosure",
 )
-SPLITS = ("dev", "test", "holdout", "all")
+SPLITS = ("dev", "test", "all")
 _NOTICE = re.compile(r"\{notice:([a-z_]+)\}")
 
 
@@ -90,6 +106,7 @@ class LabelledUtterance:
     allowed_amounts: tuple[Decimal, ...] = ()
     allowed_dates: tuple[dt.date, ...] = ()
     tag: str = ""
+    batch: str = ""
 
     @property
     def compliant(self) -> bool:
@@ -163,6 +180,7 @@ def load_utterances(split: str = "all", path: Path = UTTERANCES) -> list[Labelle
                 allowed_amounts=tuple(Decimal(a) for a in raw.get("allowed_amounts", ())),
                 allowed_dates=tuple(dt.date.fromisoformat(d) for d in raw.get("allowed_dates", ())),
                 tag=raw.get("tag", ""),
+                batch=raw.get("batch", ""),
             )
         )
     return rows
@@ -196,14 +214,25 @@ class Miss:
 
 
 @dataclass
+class Latency:
+    wall_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+
+    def figures(self) -> dict[str, float]:
+        wall, cpu = _percentiles(self.wall_ms), _percentiles(self.cpu_ms)
+        return {"p50": wall["p50"], "p95": wall["p95"], "cpu_p50": cpu["p50"], "cpu_p95": cpu["p95"]}
+
+
+@dataclass
 class GuardEvalReport:
     split: str
     utterances: int
     scores: dict[str, CategoryScore]
     compliant: int
     compliant_flagged: int
-    cold_ms: list[float] = field(default_factory=list)
-    warm_ms: list[float] = field(default_factory=list)
+    cold: Latency = field(default_factory=Latency)
+    warm: Latency = field(default_factory=Latency)
+    load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load before and after the timed passes
     misses: list[Miss] = field(default_factory=list)
 
     @property
@@ -221,10 +250,8 @@ class GuardEvalReport:
                 for name, s in self.scores.items()
             },
             "false_positive_rate": round(self.false_positive_rate, 4),
-            "latency_ms": {
-                "cold": _percentiles(self.cold_ms),
-                "warm": _percentiles(self.warm_ms),
-            },
+            "latency_ms": {"cold": self.cold.figures(), "warm": self.warm.figures()},
+            "load_average": list(self.load_average),
         }
 
 
@@ -236,26 +263,45 @@ def _percentiles(samples: Sequence[float]) -> dict[str, float]:
     return {"p50": round(statistics.median(ordered), 2), "p95": round(p95, 2)}
 
 
-def _timed_checks(guard: Any, utterances: Iterable[LabelledUtterance]) -> tuple[list[Any], list[float]]:
-    verdicts, elapsed = [], []
+def forget_everything_seen() -> None:
+    """Empty the guard's caches (analyses, assessments, embeddings): the next
+    check meets its text for the first time."""
+    from settle.agent.embedding import shared_embedder
+    from settle.guardrails.output.category import forget_assessments
+    from settle.guardrails.output.text import analyse
+
+    analyse.cache_clear()
+    forget_assessments()
+    shared_embedder().clear_cache()
+
+
+def _timed_checks(guard: Any, utterances: Iterable[LabelledUtterance], cold: bool) -> tuple[list[Any], Latency]:
+    verdicts, latency = [], Latency()
     for utterance in utterances:
-        started = time.perf_counter()
+        if cold:
+            forget_everything_seen()
+        wall, cpu = time.perf_counter(), time.thread_time()
         verdicts.append(guard.check(utterance.text, utterance.context()))
-        elapsed.append((time.perf_counter() - started) * 1000)
-    return verdicts, elapsed
+        latency.cpu_ms.append((time.thread_time() - cpu) * 1000)
+        latency.wall_ms.append((time.perf_counter() - wall) * 1000)
+    return verdicts, latency
 
 
-def run_guard_eval(split: str = "all", guard: Any = None) -> GuardEvalReport:
-    """Check every utterance twice: the first pass meets each sentence for the
-    first time (cold embeddings), the second repeats them as vetted lines repeat
-    in production (warm). Scores come from the first pass."""
+def run_guard_eval(split: str = "test", guard: Any = None) -> GuardEvalReport:
+    """Check every utterance twice: cold (all caches emptied before each check,
+    as for a new LLM draft), then warm (as vetted lines repeat in production).
+    Scores come from the cold pass."""
     if guard is None:
         from settle.guardrails.output import ComplianceGuard
 
         guard = ComplianceGuard()
     utterances = load_utterances(split)
-    verdicts, cold = _timed_checks(guard, utterances)
-    _, warm = _timed_checks(guard, utterances)
+    load_before = os.getloadavg()[0]
+    verdicts, cold = _timed_checks(guard, utterances, cold=True)
+    for utterance in utterances:  # the cold pass kept nothing: see every line once more
+        guard.check(utterance.text, utterance.context())
+    _, warm = _timed_checks(guard, utterances, cold=False)
+    load_after = os.getloadavg()[0]
     scores = {name: CategoryScore() for name in CATEGORIES}
     compliant = compliant_flagged = 0
     misses = []
@@ -282,7 +328,10 @@ def run_guard_eval(split: str = "all", guard: Any = None) -> GuardEvalReport:
                     tuple(v.rule for v in verdict.violations),
                 )
             )
-    return GuardEvalReport(split, len(utterances), scores, compliant, compliant_flagged, cold, warm, misses)
+    return GuardEvalReport(
+        split, len(utterances), scores, compliant, compliant_flagged, cold, warm,
+        (round(load_before, 2), round(load_after, 2)), misses,
+    )
 
 
 @dataclass(frozen=True)
@@ -308,7 +357,8 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
 
     Recall is judged as if the lexicon were absent (on the dev lines the rules
     catch nearly everything, which would leave nothing to learn from); compliant
-    lines are judged as in production, on the sentences no rule explained. A
+    lines (the split's, and every script line rendered for the evaluation
+    cases) are judged as in production, on the sentences no rule explained. A
     threshold/margin pair may flag no compliant line of the split (the
     false-positive rate is the cost that matters: a blocked draft is replaced);
     a violation of another category it flags is blocked anyway and only costs
@@ -321,9 +371,10 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
         from settle.guardrails.output import ComplianceGuard
 
         guard = ComplianceGuard()
+    from settle.guardrails.output.category import case_names, explained_spans, nearest_exemplar, sentences_to_compare
     from settle.guardrails.output.text import analyse
 
-    utterances = load_utterances(split)
+    utterances = load_utterances(split) + vetted_utterances()
     results = []
     for validator in guard.validators:
         if validator.spec().thresholds is None:
@@ -339,8 +390,9 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
                 continue
             analysis = analyse(utterance.text, utterance.locale)
             scores = []
-            for span in validator.sentences_to_compare(analysis, ctx, skip_explained=not positive):
-                nearest = validator.nearest(analysis, span, ctx)
+            explained = () if positive else explained_spans(analysis, ctx)
+            for span in sentences_to_compare(analysis, explained, case_names(ctx)):
+                nearest = nearest_exemplar(analysis, span, ctx)
                 if nearest is not None and nearest.category == validator.category:
                     scores.append((nearest.violation, nearest.margin))
             (positives if positive else compliant).append(scores)
@@ -357,13 +409,40 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
     return results
 
 
+def vetted_utterances() -> list[LabelledUtterance]:
+    """Every script line rendered for every evaluation case: compliant by
+    definition, so the paraphrase layer may flag none of them either (the
+    exemplar index knows the lines only with their placeholders blank)."""
+    from jinja2 import UndefinedError
+
+    from settle.agent.nlg import Say, TemplateNLG
+
+    nlg = TemplateNLG()
+    out = []
+    for name, case in load_cases().items():
+        today = case.due_date + dt.timedelta(days=10)
+        for step in load_script(case.locale)["lines"]:
+            try:
+                text = nlg.render(Say(step), case, case.locale, today).text
+            except UndefinedError:
+                continue  # a line that needs values beyond the case record
+            out.append(
+                LabelledUtterance(
+                    id=f"vetted:{name}:{step}", split="vetted", locale=case.locale, party=Party.DEBTOR,
+                    case=case, text=text, expected=frozenset(), tag="vetted",
+                )
+            )
+    return out
+
+
 def record_baseline(report: GuardEvalReport, path: Path = BASELINE) -> None:
     figures = report.figures()
     figures["recorded"] = dt.date.today().isoformat()
     figures["note"] = (
-        "Regression floor for tests/guardrails/test_output_eval.py: precision, recall and the "
-        "false-positive rate may not get worse by more than 0.01. Latency is informational "
-        "(measured on the recording machine; cold = first sight of each sentence)."
+        "Regression floor for tests/guardrails/test_output_eval.py, on the blind test split: "
+        "precision, recall and the false-positive rate may not get worse by more than 0.01. "
+        "Latency is informational (measured on the recording machine under the load shown; "
+        "cold = every cache emptied before each check)."
     )
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -373,7 +452,10 @@ def print_report(report: GuardEvalReport, show_misses: bool = False) -> None:
     from rich.table import Table
 
     console = Console()
-    table = Table(title=f"output guard — {report.split} ({report.utterances} utterances, {report.compliant} compliant)")
+    blind = " — blind, never tuned on" if report.split == "test" else ""
+    table = Table(
+        title=f"output guard — {report.split}{blind} ({report.utterances} utterances, {report.compliant} compliant)"
+    )
     table.add_column("category")
     table.add_column("precision", justify="right")
     table.add_column("recall", justify="right")
@@ -393,7 +475,12 @@ def print_report(report: GuardEvalReport, show_misses: bool = False) -> None:
     )
     for kind in ("cold", "warm"):
         latency = figures["latency_ms"][kind]
-        console.print(f"check latency, {kind}: p50 {latency['p50']:.2f} ms, p95 {latency['p95']:.2f} ms")
+        console.print(
+            f"check latency, {kind}: p50 {latency['p50']:.2f} ms, p95 {latency['p95']:.2f} ms "
+            f"(CPU time p50 {latency['cpu_p50']:.2f} ms, p95 {latency['cpu_p95']:.2f} ms)"
+        )
+    before, after = report.load_average
+    console.print(f"1-minute load average {before} before, {after} after, on {os.cpu_count()} cores")
     if show_misses:
         for miss in report.misses:
             console.print(
@@ -405,12 +492,12 @@ def print_report(report: GuardEvalReport, show_misses: bool = False) -> None:
 
 
 def eval_guard_command(
-    split: str = typer.Option("all", help="dev, test, holdout or all."),
+    split: str = typer.Option("test", help="test (blind, the headline), dev (tuned on) or all."),
     misses: bool = typer.Option(False, "--misses", help="List every utterance judged differently from its label."),
-    record: bool = typer.Option(False, "--record", help="Write the figures as the new regression baseline (split all)."),
+    record: bool = typer.Option(False, "--record", help="Write the figures as the new regression baseline (split test)."),
     tune: bool = typer.Option(False, "--tune", help="Print paraphrase-layer thresholds tuned on the dev split."),
 ) -> None:
-    """Per-category precision and recall, false-positive rate, p50/p95 check latency."""
+    """Per-category precision and recall, false-positive rate, p50/p95 check latency (cold and warm)."""
     from settle.guardrails.output import ComplianceGuard
 
     if split not in SPLITS:
@@ -423,8 +510,8 @@ def eval_guard_command(
                 f"  # alone it flags {tuned.caught}/{tuned.positives} dev violations, 0/{tuned.compliant} compliant"
             )
         return
-    if record and split != "all":
-        raise typer.BadParameter("--record needs --split all")
+    if record and split != "test":
+        raise typer.BadParameter("--record records the blind split: use --split test")
     report = run_guard_eval(split, guard)
     print_report(report, misses)
     if record:

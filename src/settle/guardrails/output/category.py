@@ -12,12 +12,20 @@ rule of any category has touched — a rule that matched has already decided
 (a violation, a denial such as "不会影响孩子上学", or a statement the case
 permits), and knows more than an embedding does, which barely tells "we will
 call your boss" from "we will not call your boss".
+
+All six validators judge the same draft, and each needs to know what the
+others' rules explained, so one `Assessment` per draft (every applicable
+rail's rule layer, then one embedding per sentence left over) is computed by
+whichever validator asks first and read by the rest.
 """
 from __future__ import annotations
 
 import importlib
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from settle.agent.embedding import shared_embedder
@@ -101,8 +109,8 @@ def exemplar_index() -> ExemplarIndex:
 class CategoryValidator(Validator):
     """One compliance category as a guardrails-ai validator.
 
-    The rules are class-level (they need only the category's YAML), so that any
-    category can ask which sentences the others' rules have explained.
+    The rules are class-level (they need only the category's YAML), so that the
+    draft's shared `Assessment` can run every category's rule layer at once.
     Subclasses set `category` and may refine `applies`, `keep` and `case_findings`.
     """
 
@@ -112,7 +120,8 @@ class CategoryValidator(Validator):
 
     def __init__(self, on_fail: OnFailAction | str = OnFailAction.NOOP, **kwargs: Any) -> None:
         super().__init__(on_fail=on_fail, **kwargs)
-        self._index = exemplar_index() if self.spec().thresholds is not None else None
+        if self.spec().thresholds is not None:
+            exemplar_index()  # embed the exemplars at start-up, not on the first draft
 
     @classmethod
     def spec(cls) -> CategorySpec:
@@ -135,12 +144,11 @@ class CategoryValidator(Validator):
         """Everything wrong with `text` in this category, in order of position."""
         if not self.applies(ctx):
             return []
-        analysis = analyse(text, ctx.locale)
-        hits = self.hits(analysis)
-        affirmed = [hit for hit in hits if not hit.denied]
-        found = [Finding(hit.rule.id, hit.span, hit.rule.message) for hit in affirmed if self.keep(hit, ctx)]
-        found += self.case_findings(analysis, ctx, affirmed)
-        found += self._paraphrases(analysis, ctx)
+        assessment = assess(text, ctx)
+        outcome = assessment.rules[self.category]
+        found = [Finding(hit.rule.id, hit.span, hit.rule.message) for hit in outcome.affirmed if self.keep(hit, ctx)]
+        found += outcome.case
+        found += self._paraphrases(assessment)
         return sorted(found, key=lambda f: f.span)
 
     # the rule layer
@@ -171,37 +179,13 @@ class CategoryValidator(Validator):
         return Finding(rule.id, span, f"{rule.message}: {detail}" if detail else rule.message)
 
     # the paraphrase layer
-    def sentences_to_compare(
-        self, analysis: Analysis, ctx: GuardContext, skip_explained: bool = True
-    ) -> list[tuple[int, int]]:
-        """Sentences long enough, untouched by any rule, and not said word for word
-        as a known compliant line. (Threshold tuning also looks at explained
-        ones, to see how the layer fares alone.)"""
-        minimum = output_settings().min_sentence_chars[analysis.locale]
-        explained = explained_spans(analysis, ctx) if skip_explained else []
-        return [
-            span
-            for span in analysis.sentences
-            if span[1] - span[0] >= minimum
-            and not any(start < span[1] and span[0] < end for start, end in explained)
-            and not (self._index is not None and self._index.known_compliant(analysis.sentence_text(span), analysis.locale))
-        ]
-
-    def nearest(self, analysis: Analysis, span: tuple[int, int], ctx: GuardContext) -> Nearest | None:
-        """The sentence's nearest violation exemplar among the categories that apply here."""
-        if self._index is None:
-            return None
-        vector = shared_embedder().embed(embedding_text(analysis.sentence_text(span)))
-        return self._index.nearest(vector, analysis.locale, applicable_categories(ctx))
-
-    def _paraphrases(self, analysis: Analysis, ctx: GuardContext) -> list[Finding]:
+    def _paraphrases(self, assessment: Assessment) -> list[Finding]:
         thresholds = self.spec().thresholds
-        if self._index is None or thresholds is None:
+        if thresholds is None:
             return []
         out = []
-        for span in self.sentences_to_compare(analysis, ctx):
-            nearest = self.nearest(analysis, span, ctx)
-            if nearest is not None and nearest.category == self.category and nearest.passes(thresholds):
+        for span, nearest in assessment.nearest.items():
+            if nearest.category == self.category and nearest.passes(thresholds):
                 rule = self.spec().lexicon.rule(nearest.rule)
                 out.append(Finding(rule.id + SEMANTIC_SUFFIX, span, f"{rule.message} (close paraphrase of a known violation)"))
         return out
@@ -213,24 +197,135 @@ def validator_for(category: str) -> type[CategoryValidator]:
     return validators_registry[f"settle/{category}"]
 
 
+@cache
+def _configured_rails() -> tuple[type[CategoryValidator], ...]:
+    return tuple(validator_for(rail) for rail in output_settings().rails)
+
+
 def _rails(ctx: GuardContext) -> list[type[CategoryValidator]]:
     """Validator classes of every configured rail (also those a guard built with
     fewer rails leaves out) that judge drafts in this context."""
-    classes = (validator_for(rail) for rail in output_settings().rails)
-    return [cls for cls in classes if cls.applies(ctx)]
+    return [cls for cls in _configured_rails() if cls.applies(ctx)]
 
 
 def applicable_categories(ctx: GuardContext) -> frozenset[str]:
     return frozenset(cls.category for cls in _rails(ctx))
 
 
-def explained_spans(analysis: Analysis, ctx: GuardContext) -> list[tuple[int, int]]:
-    """Spans any applicable category's rules matched, violation or not."""
-    spans: list[tuple[int, int]] = []
+@dataclass(frozen=True)
+class RuleOutcome:
+    """One category's rule layer on one draft."""
+
+    hits: tuple[Hit, ...]  # lexicon matches, denied ones included
+    case: tuple[Finding, ...]  # findings against the conversation and the case
+
+    @property
+    def affirmed(self) -> tuple[Hit, ...]:
+        return tuple(hit for hit in self.hits if not hit.denied)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything the validators read about one draft in one context."""
+
+    analysis: Analysis
+    rules: Mapping[str, RuleOutcome]  # applicable category → its rule layer
+    explained: tuple[tuple[int, int], ...]  # spans any applicable rule matched, violation or not
+    nearest: Mapping[tuple[int, int], Nearest]  # unexplained sentence → its nearest violation exemplar
+
+
+class _RecentAssessments(threading.local):
+    """The last few assessments made in this thread. Every validator of one check
+    asks for the same draft in the same context, one after another; a context
+    holds a dict (the case's verification answers), so it is compared, not hashed."""
+
+    size = 8
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, GuardContext, Assessment]] = []
+
+    def get(self, text: str, ctx: GuardContext) -> Assessment | None:
+        for seen_text, seen_ctx, assessment in self.entries:
+            if seen_text == text and (seen_ctx is ctx or seen_ctx == ctx):
+                return assessment
+        return None
+
+    def put(self, text: str, ctx: GuardContext, assessment: Assessment) -> None:
+        self.entries = [(text, ctx, assessment), *self.entries[: self.size - 1]]
+
+    def clear(self) -> None:
+        self.entries = []
+
+
+_recent = _RecentAssessments()
+
+
+def assess(text: str, ctx: GuardContext) -> Assessment:
+    """The draft's shared assessment, made once per check."""
+    found = _recent.get(text, ctx)
+    if found is None:
+        found = _assess(text, ctx)
+        _recent.put(text, ctx, found)
+    return found
+
+
+def forget_assessments() -> None:
+    """Drop this thread's remembered assessments (the evaluation's cold pass)."""
+    _recent.clear()
+
+
+def _assess(text: str, ctx: GuardContext) -> Assessment:
+    analysis = analyse(text, ctx.locale)
+    rules: dict[str, RuleOutcome] = {}
+    explained: list[tuple[int, int]] = []
     for cls in _rails(ctx):
-        if not cls.explains_sentences:
-            continue
         hits = cls.hits(analysis)
-        spans += [hit.span for hit in hits]
-        spans += [finding.span for finding in cls.case_findings(analysis, ctx, [h for h in hits if not h.denied])]
-    return spans
+        outcome = RuleOutcome(tuple(hits), tuple(cls.case_findings(analysis, ctx, [h for h in hits if not h.denied])))
+        rules[cls.category] = outcome
+        if cls.explains_sentences:
+            explained += [hit.span for hit in outcome.hits] + [finding.span for finding in outcome.case]
+    nearest = {}
+    for span in sentences_to_compare(analysis, explained, case_names(ctx)):
+        found = nearest_exemplar(analysis, span, ctx)
+        if found is not None:
+            nearest[span] = found
+    return Assessment(analysis, MappingProxyType(rules), tuple(explained), MappingProxyType(nearest))
+
+
+def explained_spans(analysis: Analysis, ctx: GuardContext) -> list[tuple[int, int]]:
+    return list(assess(analysis.text, ctx).explained)
+
+
+def case_names(ctx: GuardContext) -> tuple[str, ...]:
+    """Names the case puts into vetted lines; the paraphrase layer reads past them."""
+    case = ctx.case
+    if case is None:
+        return ()
+    return (case.creditor, case.agent_name, case.debtor_name, *case.payment_channels)
+
+
+def sentences_to_compare(
+    analysis: Analysis, explained: Iterable[tuple[int, int]] = (), names: Iterable[str] = ()
+) -> list[tuple[int, int]]:
+    """Sentences long enough, untouched by the `explained` spans, and not said
+    word for word as a known compliant line. (Threshold tuning passes no
+    explained spans, to see how the paraphrase layer fares alone.)"""
+    minimum = output_settings().min_sentence_chars[analysis.locale]
+    explained, names = list(explained), tuple(names)
+    index = exemplar_index()
+    return [
+        span
+        for span in analysis.sentences
+        if span[1] - span[0] >= minimum
+        and not any(start < span[1] and span[0] < end for start, end in explained)
+        and not index.known_compliant(analysis.sentence_text(span), analysis.locale, names)
+    ]
+
+
+def nearest_exemplar(analysis: Analysis, span: tuple[int, int], ctx: GuardContext) -> Nearest | None:
+    """The sentence's nearest violation exemplar among the semantic categories that apply here."""
+    categories = frozenset(cls.category for cls in _rails(ctx) if cls.spec().thresholds is not None)
+    if not categories:
+        return None
+    vector = shared_embedder().embed(embedding_text(analysis.sentence_text(span), case_names(ctx)))
+    return exemplar_index().nearest(vector, analysis.locale, categories)

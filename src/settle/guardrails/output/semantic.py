@@ -91,8 +91,8 @@ class ExemplarIndex:
             for locale, lines in safe.items()
         }
 
-    def known_compliant(self, sentence: str, locale: str) -> bool:
-        return embedding_text(sentence) in self._known_compliant.get(locale, ())
+    def known_compliant(self, sentence: str, locale: str, names: Iterable[str] = ()) -> bool:
+        return embedding_text(sentence, names) in self._known_compliant.get(locale, ())
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         return self._embedder.embed_many([embedding_text(t) for t in texts])

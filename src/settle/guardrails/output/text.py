@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ _CLAUSE_END = re.compile(r"[;:!?。\n()\"“”—–…]|,(?![0-9])|(?<![0-9]),
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[^\sa-z0-9]")
 _EN_ABBREVIATION = re.compile(r"\b(?:mr|mrs|ms|dr|st|jr|sr|no|vs|e\.g|i\.e)$")
 _DIGITS = re.compile(r"[0-9][0-9,.]*")
+_SPACES = re.compile(r"\s+")
 
 
 class UnsupportedLocale(ValueError):
@@ -155,10 +157,15 @@ def analyse(text: str, locale: str) -> Analysis:
     )
 
 
-def embedding_text(sentence: str) -> str:
-    """A sentence as the embedder sees it: figures masked, so templated lines
-    that differ only in amounts or dates share one cached embedding."""
-    return _DIGITS.sub("0", sentence)
+def embedding_text(sentence: str, names: Iterable[str] = ()) -> str:
+    """A sentence as the embedder sees it: figures masked and the case's names
+    (creditor, agent, debtor, payment channels) left out, so templated lines
+    that differ only in those share one cached embedding, and a vetted line
+    filled in for any case is the vetted line ("this is Sam with Northwind
+    Credit" is no paraphrase of "this is an officer with the county court")."""
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        sentence = re.sub(re.escape(name), "", sentence, flags=re.IGNORECASE)
+    return _SPACES.sub(" ", _DIGITS.sub("0", sentence)).strip()
 
 
 @dataclass(frozen=True)
@@ -215,5 +222,10 @@ class Negation:
         """Is a finding starting at `start` said in the negative?"""
         clause_start, _ = analysis.clause_of(start)
         words = [analysis.token_text(i) for i in analysis.token_range(clause_start, start)]
+        # a match may begin inside a word: the part before it still reads as a
+        # word (能 … 减免 inside 我不能私下给您减免 leaves 不 to deny it)
+        straddling = next((s for s, e in analysis.tokens if clause_start <= s < start < e), None)
+        if straddling is not None:
+            words.append(analysis.norm[straddling:start])
         window = words[-self.window:]
         return self._negates(window, len(words) - len(window))

@@ -12,6 +12,7 @@ waivers) and amounts and dates cannot be checked.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from settle.agent.types import CaseFacts, GuardContext
@@ -22,6 +23,12 @@ from settle.guardrails.output.offline import register_validator
 from settle.guardrails.output.text import Analysis
 
 WAIVER_RULES = ("waiver_offer", "total_waiver")
+# words that make a figure in their clause a waiver ("按减免500元后计算", "$300 off"),
+# whether or not a waiver rule matched the clause
+WAIVER_WORDS = {
+    "zh-CN": re.compile(r"减免|免除|免掉|优惠|少还|抹掉|抹零"),
+    "en-US": re.compile(r"\bwaiv\w*|\bdiscount\w*|\b(take|taking|knock|knocking)\b[^.;!?]{0,20}\boff\b"),
+}
 
 
 def _legal_talk_allowed(case: CaseFacts | None) -> bool:
@@ -52,12 +59,15 @@ class MisrepresentationValidator(CategoryValidator):
         if case is None:
             return []
         waiver_clauses = [analysis.clause_of(hit.span[0]) for hit in hits if hit.rule.name in WAIVER_RULES]
+        waiver_clauses += [
+            (start, end) for start, end in analysis.clauses if WAIVER_WORDS[analysis.locale].search(analysis.norm, start, end)
+        ]
         allowed = {case.amount_due, case.min_payment, *ctx.allowed_amounts}
         found = []
         for amount in facts.amounts(analysis.norm, analysis.locale):
             figure = analysis.text[amount.span[0]:amount.span[1]]
             if any(start <= amount.span[0] < end for start, end in waiver_clauses):
-                if amount.value > case.max_waiver:
+                if amount.value > case.max_waiver and not cls._settlement(amount.value, case):
                     found.append(cls.finding("waiver_beyond_case", amount.span, f"{figure} (at most {case.max_waiver})"))
             elif amount.value not in allowed and not cls._settlement(amount.value, case):
                 found.append(cls.finding("amount_mismatch", amount.span, figure))
