@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 from fastapi.testclient import TestClient
@@ -83,6 +84,22 @@ def us_case(**overrides) -> dict:
     return body
 
 
+def parse_events(lines) -> list[tuple[str, dict]]:
+    """Server-Sent Events as (event name, JSON data) pairs."""
+    events, name, data = [], "message", []
+    for line in lines:
+        if line.startswith("event:"):
+            name = line[len("event:"):].strip()
+        elif line.startswith("data:"):
+            data.append(line[len("data:"):].strip())
+        elif not line and data:
+            events.append((name, json.loads("\n".join(data))))
+            name, data = "message", []
+    if data:
+        events.append((name, json.loads("\n".join(data))))
+    return events
+
+
 class Chat:
     """A borrower talking to the API, keeping everything the agent sent."""
 
@@ -107,6 +124,21 @@ class Chat:
         self.stages.append(self.stage)
         self.agent_texts.extend(m["text"] for m in self.last["messages"])
         return self.last
+
+    def say_streamed(self, text: str) -> list[tuple[str, dict]]:
+        """Like `say`, asking for the reply as Server-Sent Events; returns the (event, data) pairs in order."""
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"}
+        with self.client.stream("POST", f"/v1/conversations/{self.id}/messages", json={"text": text}, headers=headers) as response:
+            assert response.status_code == 200, response.read()
+            assert response.headers["content-type"].startswith("text/event-stream")
+            events = parse_events(response.iter_lines())
+        name, data = events[-1]
+        if name == "turn":
+            self.last = data
+            self.stage = data["stage"]
+            self.stages.append(self.stage)
+            self.agent_texts.extend(m["text"] for m in data["messages"])
+        return events
 
     def reply(self) -> str:
         return " ".join(m["text"] for m in self.last["messages"])

@@ -25,14 +25,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class Prompts(BaseCallbackHandler):
-    """Keeps every prompt a chat model is asked, as (system, user) texts."""
+    """Keeps every prompt a chat model is asked, as (system, last user) texts."""
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, str]] = []
+        self.conversations: list[list] = []  # the whole message lists
 
     def on_chat_model_start(self, serialized, messages, **kwargs) -> None:
         for conversation in messages:
             self.asked.append((conversation[0].content, conversation[-1].content))
+            self.conversations.append(list(conversation))
 
 
 def fake_engine(*replies: str, sleep: float | None = None) -> LLMEngine:
