@@ -33,6 +33,21 @@ def make_services(url: str, nlu, guard, rails, today: dt.date = TODAY) -> Servic
     )
     return Services(settings=Settings(database_url=url, admin_token=ADMIN), store=store, pipeline=pipeline)
 
+def llm_services(url: str, engine, nlu, guard, rails, turn_budget_s: float = 4.0, understanding_budget_s: float = 2.0,
+                 today: dt.date | None = TODAY) -> Services:
+    """The real engine with `engine`'s chat model in the loop (a fake one, in these tests); `today=None` is the real date."""
+    from settle.agent.llm import assemble
+
+    parts = assemble(engine, nlu, guard, understanding_budget_s, warm=False)
+    store = Store(url)
+    pipeline = TurnPipeline(
+        store=store, nlu=parts.understanding, policy=DialoguePolicy(), nlg=TemplateNLG(), guard=guard, rails=rails,
+        wording=parts.wording, history_turns=parts.history_turns, turn_budget_s=turn_budget_s,
+        **({"today": lambda _case: today} if today else {}),
+    )
+    return Services(settings=Settings(database_url=url, admin_token=ADMIN), store=store, pipeline=pipeline, llm=parts)
+
+
 STAFF = {"Authorization": f"Bearer {ADMIN}"}
 
 

@@ -8,16 +8,10 @@ from fastapi.testclient import TestClient
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from settle.agent.llm import LLMParts, assemble
 from settle.agent.llm.engines import LLMEngine
-from settle.agent.nlg import TemplateNLG
-from settle.agent.pipeline import TurnPipeline
-from settle.agent.policy import DialoguePolicy
 from settle.api.app import create_app
-from settle.config import Settings
 from settle.services import Services
-from settle.store.repository import Store
-from tests.support import ADMIN, TODAY
+from tests.support import llm_services
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,17 +40,6 @@ def fake_engine(*replies: str, sleep: float | None = None) -> LLMEngine:
 
 def asked(engine: LLMEngine) -> list[tuple[str, str]]:
     return engine.chat.callbacks[0].asked
-
-
-def llm_services(url: str, engine: LLMEngine, nlu, guard, rails, turn_budget_s: float = 4.0,
-                 understanding_budget_s: float = 2.0) -> Services:
-    parts: LLMParts = assemble(engine, nlu, guard, understanding_budget_s, warm=False)
-    store = Store(url)
-    pipeline = TurnPipeline(
-        store=store, nlu=parts.understanding, policy=DialoguePolicy(), nlg=TemplateNLG(), guard=guard, rails=rails,
-        today=lambda _case: TODAY, wording=parts.wording, history_turns=parts.history_turns, turn_budget_s=turn_budget_s,
-    )
-    return Services(settings=Settings(database_url=url, admin_token=ADMIN), store=store, pipeline=pipeline, llm=parts)
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def test_stop_calling_ends_the_conversation_whatever_the_model_says(llm_client):
 
 
 def test_the_first_sentence_is_handed_over_before_the_turn_is_stored(nlu, guard, rails, sqlite_url):
-    from tests.llm.conftest import llm_services
+    from tests.support import llm_services
 
     services = llm_services(sqlite_url, fake_engine(UNEMPLOYED, *WORDED), nlu, guard, rails)
     try:
