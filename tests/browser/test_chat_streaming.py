@@ -61,7 +61,7 @@ def llm_server(tmp_path_factory, nlu, guard, rails) -> Iterator[LiveServer]:
     from tests.support import llm_services
 
     database = tmp_path_factory.mktemp("browser-llm-db") / "settle.db"
-    engine = LLMEngine(kind="fake", chat=SlowWording(), model="slow-wording", openai_compatible=False)
+    engine = LLMEngine(kind="fake", chat=SlowWording(), model="slow-wording", api="plain")
     services = llm_services(f"sqlite:///{database}", engine, nlu, guard, rails, turn_budget_s=30.0, today=None)
     services.settings.admin_token = ADMIN_TOKEN
     try:

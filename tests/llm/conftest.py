@@ -35,7 +35,7 @@ def fake_engine(*replies: str, sleep: float | None = None) -> LLMEngine:
     """An engine whose model says `replies` in turn (streamed a character at a time);
     `engine.chat.callbacks[0].asked` holds what it was asked."""
     chat = FakeListChatModel(responses=list(replies), sleep=sleep, callbacks=[Prompts()])
-    return LLMEngine(kind="fake", chat=chat, model="fake-model", openai_compatible=False)
+    return LLMEngine(kind="fake", chat=chat, model="fake-model", api="plain")
 
 
 def asked(engine: LLMEngine) -> list[tuple[str, str]]:

