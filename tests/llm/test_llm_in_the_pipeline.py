@@ -13,7 +13,7 @@ WORDED = ("Losing a job is hard, I'm sorry.",
 
 
 def stored_turns(chat: Chat) -> list:
-    """The turns as stored (the staff transcript API does not show prompt ids and models)."""
+    """The turns as stored."""
     return chat.client.app.state.services.store.transcript(chat.id)[1]
 
 
@@ -35,6 +35,8 @@ def test_worded_replies_are_sent_and_stored_with_their_prompt_and_model(llm_clie
     assert borrower.intent == "objection_unemployed"
     assert (borrower.prompt_id, borrower.model) == ("en-US/understand-v1", "fake-model")
     assert (agent.prompt_id, agent.model, agent.draft, agent.events) == ("en-US/phrase-v2", "fake-model", None, [])
+    shown = chat.transcript()["turns"][-2:]  # reviewers see them too
+    assert [(t["prompt_id"], t["model"]) for t in shown] == [("en-US/understand-v1", "fake-model"), ("en-US/phrase-v2", "fake-model")]
 
 
 def test_mandatory_disclosures_go_out_verbatim_and_never_reach_the_model(llm_client):

@@ -108,15 +108,16 @@ def test_slots_come_from_the_rules_never_from_the_llm(nlu):
     assert combine(base, read, understander.config).slots == base.slots
 
 
-def test_the_prompt_carries_the_message_the_day_and_the_last_agent_line(nlu):
+def test_the_prompt_carries_the_message_the_day_and_the_stage_but_no_earlier_turns(nlu):
+    """Earlier turns are tokens to read before the first word (prompts/llm.yaml: history_turns 0)."""
     understander = combined(nlu, reading("objection_busy"))
     ctx = NLUContext(locale="en-US", today=TODAY, payday=1, stage=Stage.NEGOTIATION,
                      history=(("agent", "Are you able to pay the $1,250.00 today?"),))
     understander.understand("ugh, work has been insane lately", ctx)
     system, user = asked(understander.llm.engine)[0]
     assert "objection_busy" in system
-    assert "Today is 2026-11-24 (Tuesday)" in user
-    assert "Agent: Are you able to pay the $1,250.00 today?" in user
+    assert "Today is 2026-11-24 (Tuesday)" in user and "Call stage: negotiation" in user
+    assert "Agent:" not in user
     assert user.endswith("Borrower: ugh, work has been insane lately")
 
 

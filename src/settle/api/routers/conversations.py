@@ -188,6 +188,8 @@ def get_transcript(conversation_id: str, _: str = Depends(require_staff), servic
                 "slots": t.slots,
                 "step": t.step,
                 "draft": redact(t.draft) if t.draft else None,
+                "prompt_id": t.prompt_id,  # the LLM prompt and model behind this turn, if any
+                "model": t.model,
                 "latency_ms": t.latency_ms,
                 "at": t.created_at,
                 "guardrail_events": [
