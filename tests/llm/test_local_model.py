@@ -60,7 +60,7 @@ def test_settle_serves_the_model_on_loopback_and_stops_it(smol_settings):
 
 
 def test_structured_output_follows_the_schema(engine):
-    reader = LLMUnderstander(engine, PromptBook(), budget_s=60.0)
+    reader = LLMUnderstander(engine, PromptBook(), budget_s=60.0, whole=True)
     ctx = NLUContext(locale="en-US", today=TODAY, payday=1, stage=Stage.NEGOTIATION)
     for text in ("I lost my job last month and I have nothing", "is this a robot?"):
         read = reader.read(text, ctx)

@@ -40,7 +40,7 @@ def engine(tmp_path_factory) -> LLMEngine:
 
 @pytest.mark.parametrize("locale, text", [("zh-CN", "我上个月被裁员了，现在一点收入都没有"), ("en-US", "I got laid off last month")])
 def test_qwen_reads_messages_into_the_schema(engine, locale, text):
-    read = LLMUnderstander(engine, PromptBook(), budget_s=120.0).read(text, NLUContext(locale, TODAY, 15, Stage.NEGOTIATION))
+    read = LLMUnderstander(engine, PromptBook(), budget_s=120.0, whole=True).read(text, NLUContext(locale, TODAY, 15, Stage.NEGOTIATION))
     assert read.status in ("ok", "invalid"), read
     assert json.loads(read.raw)["intent"] in {intent.value for intent in Intent}
 

@@ -178,7 +178,7 @@ def evaluate_understanding(services: Services, messages: list[LabelledMessage], 
     if llm is None:
         raise ValueError("no LLM engine is running")
     combined_nlu = llm.understanding
-    reader = LLMUnderstander(llm.engine, combined_nlu.llm.prompts, EVAL_READ_BUDGET_S)
+    reader = LLMUnderstander(llm.engine, combined_nlu.llm.prompts, EVAL_READ_BUDGET_S, whole=True)  # slots too, to score them
     systems = ("embedding", "llm", "combined")
     tallies = {(system, scope): Tally() for system in systems for scope in ("all", "zh-CN", "en-US")}
     statuses: Counter[str] = Counter()
