@@ -34,11 +34,15 @@ def make_services(url: str, nlu, guard, rails, today: dt.date = TODAY) -> Servic
     return Services(settings=Settings(database_url=url, admin_token=ADMIN), store=store, pipeline=pipeline)
 
 def llm_services(url: str, engine, nlu, guard, rails, turn_budget_s: float = 4.0, understanding_budget_s: float = 2.0,
-                 today: dt.date | None = TODAY) -> Services:
-    """The real engine with `engine`'s chat model in the loop (a fake one, in these tests); `today=None` is the real date."""
-    from settle.agent.llm import assemble
+                 today: dt.date | None = TODAY, consult_below: float | None = None) -> Services:
+    """The real engine with `engine`'s chat model in the loop (a fake one, in these tests); `today=None` is
+    the real date; `consult_below` replaces `prompts/llm.yaml`'s, to have the model asked about a message."""
+    import dataclasses
 
-    parts = assemble(engine, nlu, guard, understanding_budget_s, warm=False)
+    from settle.agent.llm import assemble, llm_config
+
+    config = dataclasses.replace(llm_config(), consult_below=consult_below) if consult_below is not None else None
+    parts = assemble(engine, nlu, guard, understanding_budget_s, warm=False, config=config)
     store = Store(url)
     pipeline = TurnPipeline(
         store=store, nlu=parts.understanding, policy=DialoguePolicy(), nlg=TemplateNLG(), guard=guard, rails=rails,

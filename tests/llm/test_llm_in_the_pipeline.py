@@ -8,6 +8,9 @@ from tests.support import Chat, us_case
 # what the model says, call by call: phrasing is two calls (acknowledgement, then the line worded)
 ASK_DOB = ("Thanks for picking up.", "To protect your privacy, please confirm your date of birth.")
 UNEMPLOYED = '{"intent": "objection_unemployed"}'
+# "they let me go at work…" is read by the embedding NLU as waiting for salary at ~0.5: asked
+# about it below this, the model says what it is (prompts/llm.yaml asks below a lower threshold)
+ASKED = 0.7
 WORDED = ("Losing a job is hard, I'm sorry.",
           "Could you manage a small payment, at least $150.00? I can also connect you with a person to discuss a payment plan.")
 
@@ -27,7 +30,7 @@ def verified(client) -> Chat:
 
 def test_worded_replies_are_sent_and_stored_with_their_prompt_and_model(llm_client):
     engine = fake_engine(*ASK_DOB, UNEMPLOYED, *WORDED)
-    chat = verified(llm_client(engine))
+    chat = verified(llm_client(engine, consult_below=ASKED))
     assert " ".join(ASK_DOB) in chat.agent_texts
     chat.say("they let me go at work last month and I've got nothing coming in")
     assert chat.reply() == " ".join(WORDED)
@@ -41,7 +44,7 @@ def test_worded_replies_are_sent_and_stored_with_their_prompt_and_model(llm_clie
 
 def test_mandatory_disclosures_go_out_verbatim_and_never_reach_the_model(llm_client):
     engine = fake_engine(*ASK_DOB, UNEMPLOYED, *WORDED)
-    chat = verified(llm_client(engine))
+    chat = verified(llm_client(engine, consult_below=ASKED))
     notice = load_script("en-US")["notices"]["debt_collector"]
     assert notice in chat.agent_texts[-1]
     assert all(notice not in user for _system, user in asked(engine))
@@ -52,7 +55,7 @@ def test_mandatory_disclosures_go_out_verbatim_and_never_reach_the_model(llm_cli
 def test_a_draft_that_adds_a_fact_is_replaced_and_both_are_stored(llm_client):
     invented = ("I'm sorry about your job.", "Could you pay $99.00 by Friday instead?")
     engine = fake_engine(*ASK_DOB, UNEMPLOYED, *invented)
-    chat = verified(llm_client(engine))
+    chat = verified(llm_client(engine, consult_below=ASKED))
     chat.say("they let me go at work last month and I've got nothing coming in")
     vetted = "I am sorry you are out of work; that is hard. Could you manage a small payment, at least $150.00?"
     assert chat.reply().startswith("I'm sorry about your job.")  # the first sentence was fine and already sent
@@ -65,7 +68,7 @@ def test_a_draft_that_adds_a_fact_is_replaced_and_both_are_stored(llm_client):
 
 def test_stop_calling_ends_the_conversation_whatever_the_model_says(llm_client):
     engine = fake_engine(*ASK_DOB, '{"intent": "objection_busy"}', "Sure, I will call you later.")
-    chat = verified(llm_client(engine))
+    chat = verified(llm_client(engine, consult_below=ASKED))
     chat.say("stop calling me, I mean it")
     assert chat.last["outcome"] == "cease" and chat.last["ended"]
     assert chat.reply() == load_script("en-US")["lines"]["cease.ack"]
@@ -74,7 +77,7 @@ def test_stop_calling_ends_the_conversation_whatever_the_model_says(llm_client):
 def test_the_first_sentence_is_handed_over_before_the_turn_is_stored(nlu, guard, rails, sqlite_url):
     from tests.support import llm_services
 
-    services = llm_services(sqlite_url, fake_engine(UNEMPLOYED, *WORDED), nlu, guard, rails)
+    services = llm_services(sqlite_url, fake_engine(UNEMPLOYED, *WORDED), nlu, guard, rails, consult_below=ASKED)
     try:
         case = services.store.create_case(_us_fields(), actor="test")
         conversation, _token, _ = services.pipeline.start(case, "chat", "inbound", actor="test")
@@ -91,14 +94,14 @@ def test_the_first_sentence_is_handed_over_before_the_turn_is_stored(nlu, guard,
 
 
 def test_a_worded_reply_streams_to_the_borrower_piece_by_piece(llm_client):
-    chat = verified(llm_client(fake_engine(*ASK_DOB, UNEMPLOYED, *WORDED)))
+    chat = verified(llm_client(fake_engine(*ASK_DOB, UNEMPLOYED, *WORDED), consult_below=ASKED))
     events = chat.say_streamed("they let me go at work last month and I've got nothing coming in")
     assert events[:2] == [("sentence", {"message": 0, "text": WORDED[0]}), ("sentence", {"message": 0, "text": WORDED[1]})]
     assert events[2][0] == "turn" and events[2][1]["messages"] == [{"role": "agent", "text": " ".join(WORDED)}]
 
 
 def test_a_streamed_acknowledgement_is_followed_by_the_vetted_line_when_the_wording_fails(llm_client):
-    chat = verified(llm_client(fake_engine(*ASK_DOB, UNEMPLOYED, "I'm sorry about your job.", "Pay $99.00 by Friday?")))
+    chat = verified(llm_client(fake_engine(*ASK_DOB, UNEMPLOYED, "I'm sorry about your job.", "Pay $99.00 by Friday?"), consult_below=ASKED))
     events = chat.say_streamed("they let me go at work last month and I've got nothing coming in")
     vetted = "I am sorry you are out of work; that is hard. Could you manage a small payment, at least $150.00?"
     sentences = [data for name, data in events if name == "sentence"]

@@ -1,12 +1,13 @@
 """LLM understanding: structured, validated, and never the sole judge of a policy-relevant intent."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
 import pytest
 
-from settle.agent.llm.prompts import PromptBook
+from settle.agent.llm.prompts import PromptBook, llm_config
 from settle.agent.llm.understanding import (
     CombinedUnderstanding,
     LLMUnderstander,
@@ -22,8 +23,11 @@ EN_NEGOTIATION = NLUContext(locale="en-US", today=TODAY, payday=1, stage=Stage.N
 ZH_NEGOTIATION = NLUContext(locale="zh-CN", today=TODAY, payday=15, stage=Stage.NEGOTIATION)
 
 
-def combined(nlu, *replies: str, budget_s: float = 2.0, sleep: float | None = None) -> CombinedUnderstanding:
-    prompts = PromptBook()
+ASKED = 0.7  # these messages are ones the model is asked about (prompts/llm.yaml asks below a lower threshold)
+
+
+def combined(nlu, *replies: str, budget_s: float = 2.0, sleep: float | None = None, consult_below: float = ASKED) -> CombinedUnderstanding:
+    prompts = PromptBook(dataclasses.replace(llm_config(), consult_below=consult_below))
     engine = fake_engine(*replies, sleep=sleep)
     return CombinedUnderstanding(nlu, LLMUnderstander(engine, prompts, budget_s), prompts.config)
 
