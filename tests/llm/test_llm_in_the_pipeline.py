@@ -1,6 +1,8 @@
 """The LLM inside the turn pipeline (fake chat model): what is sent, streamed and stored."""
 from __future__ import annotations
 
+import time
+
 from settle.prompts import load_script
 from tests.llm.conftest import asked, fake_engine
 from tests.support import Chat, us_case
@@ -57,9 +59,9 @@ def test_a_draft_that_adds_a_fact_is_replaced_and_both_are_stored(llm_client):
     engine = fake_engine(*ASK_DOB, UNEMPLOYED, *invented)
     chat = verified(llm_client(engine, consult_below=ASKED))
     chat.say("they let me go at work last month and I've got nothing coming in")
-    vetted = "I am sorry you are out of work; that is hard. Could you manage a small payment, at least $150.00?"
-    assert chat.reply().startswith("I'm sorry about your job.")  # the first sentence was fine and already sent
-    assert vetted in chat.reply() and "$99.00" not in chat.reply()
+    # the acknowledgement was fine and already sent; the vetted line follows without its own
+    vetted = "Could you manage a small payment, at least $150.00? I can also connect you with a person to discuss a payment plan."
+    assert chat.reply() == f"I'm sorry about your job. {vetted}" and "out of work" not in chat.reply()
     agent = stored_turns(chat)[-1]
     assert agent.draft == " ".join(invented) and agent.text == chat.reply()
     assert {(e.category, e.rule) for e in agent.events} >= {("fact_check", "new_amount"), ("fact_check", "new_time")}
@@ -103,10 +105,9 @@ def test_a_worded_reply_streams_to_the_borrower_piece_by_piece(llm_client):
 def test_a_streamed_acknowledgement_is_followed_by_the_vetted_line_when_the_wording_fails(llm_client):
     chat = verified(llm_client(fake_engine(*ASK_DOB, UNEMPLOYED, "I'm sorry about your job.", "Pay $99.00 by Friday?"), consult_below=ASKED))
     events = chat.say_streamed("they let me go at work last month and I've got nothing coming in")
-    vetted = "I am sorry you are out of work; that is hard. Could you manage a small payment, at least $150.00?"
+    vetted = "Could you manage a small payment, at least $150.00? I can also connect you with a person to discuss a payment plan."
     sentences = [data for name, data in events if name == "sentence"]
-    assert sentences[0] == {"message": 0, "text": "I'm sorry about your job."}
-    assert len(sentences) == 2 and sentences[1]["text"].startswith(vetted)
+    assert sentences == [{"message": 0, "text": "I'm sorry about your job."}, {"message": 0, "text": vetted}]
     assert events[-1][1]["messages"][0]["text"] == f"I'm sorry about your job. {sentences[1]['text']}"
     assert "$99.00" not in events[-1][1]["messages"][0]["text"]
 
@@ -123,3 +124,14 @@ def _us_fields() -> dict:
             "amount_due": Decimal(body["amount_due"]), "currency": body["currency"],
             "due_date": dt.date.fromisoformat(body["due_date"]), "min_payment": Decimal(body["min_payment"]),
             "payday": body["payday"], "payment_channels": body["payment_channels"]}
+
+
+def test_the_turn_budget_holds_however_slow_the_model_is(llm_client):
+    slow = "Losing a job is hard. " + "Could you manage a small payment? " * 30
+    chat = verified(llm_client(fake_engine(*ASK_DOB, slow, slow, sleep=0.02), turn_budget_s=1.5))
+    started = time.monotonic()
+    chat.say("they let me go at work last month and I've got nothing coming in")
+    assert time.monotonic() - started < 1.5 + 1.0  # the budget, and a request's own overhead on a busy machine
+    vetted = "Could you manage a small payment, at least $150.00?"
+    assert vetted in chat.reply()
+    assert {(e.category, e.rule) for e in stored_turns(chat)[-1].events} == {("llm", "late")}

@@ -2,12 +2,14 @@
 and replaced by the vetted line whenever the draft fails, errs or is late."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from settle.agent.llm.phrasing import GuardedWording
 from settle.agent.llm.prompts import PromptBook
+from settle.agent.llm.sentences import split_sentences
 from settle.agent.nlg import Say, TemplateNLG
 from settle.agent.pipeline import Exchange
 from settle.agent.types import Draft, GuardContext, Party, Stage
@@ -132,3 +134,21 @@ def test_chinese_drafts_are_held_to_the_chinese_line(guard):
     assert emitted == [acknowledgement, rest] and result.sent == acknowledgement + rest
     result, _emitted, _engine = word(guard, "理解您。", "您先还300元吧？", line=CN_LINE, ctx=CN_CTX)
     assert not result.complete and "new_amount" in {v.rule for v in result.violations}
+
+
+def test_lines_that_open_with_an_acknowledgement_say_nothing_else_in_it():
+    """After the model's acknowledgement such a line goes on from its second sentence: the first must carry no fact."""
+    render = TemplateNLG().render
+    for step in sorted(PromptBook().config.acknowledging_steps):
+        for case, locale in ((US_CASE, "en-US"), (CN_CASE, "zh-CN")):
+            first, *rest = split_sentences(render(Say(step), case, locale, TODAY).text)
+            assert rest, (step, locale)
+            assert not re.search(r"[0-9?？]", first) and not any(channel in first for channel in case.payment_channels), (step, locale, first)
+
+
+def test_after_a_sent_acknowledgement_the_vetted_line_follows_without_its_own(guard):
+    result, _emitted, _engine = word(guard, "I'm so sorry.", "Pay $99.00 today?")
+    assert not result.complete and result.follow_with == US_LINE.text.split("hard. ", 1)[1]
+    other = TemplateNLG().render(Say("ask.pay_today"), US_CASE, "en-US", TODAY)  # opens with its question
+    result, _emitted, _engine = word(guard, "I'm so sorry.", "Pay $99.00 today?", line=other)
+    assert not result.complete and result.follow_with is None

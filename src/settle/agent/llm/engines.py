@@ -53,14 +53,18 @@ class LLMEngine:
     # max_tokens, temperature and response_format; a transformers pipeline's generation
     # arguments; or nothing (langchain's fake chat models in tests)
     api: Literal["openai", "huggingface", "plain"] = "openai"
+    # the chat model for understanding, when it has one of its own (the local engine: a second
+    # llama.cpp server, so readings and wordings keep their prompts cached apart)
+    reading_chat: BaseChatModel | None = None
     # how it takes a JSON schema: OpenAI's `json_schema` (vLLM, llama.cpp's llama-server, Ollama)
     # or `json_object` with a `schema` (llama-cpp-python's server)
     schema_style: Literal["json_schema", "json_object"] = "json_schema"
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def stream(self, messages: Sequence[BaseMessage], max_tokens: int, schema: dict[str, Any] | None = None,
-               temperature: float = 0.0) -> Iterator[str]:
-        """The reply's text as it is generated; with `schema`, JSON the server constrains to it."""
+               temperature: float = 0.0, reading: bool = False) -> Iterator[str]:
+        """The reply's text as it is generated; with `schema`, JSON the server constrains to it.
+        `reading`: a call of understanding, which goes to `reading_chat` where there is one."""
         options: dict[str, Any] = {"stop": STOP}
         if self.api == "huggingface":
             sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
@@ -76,7 +80,8 @@ class LLMEngine:
                     {"type": "json_schema", "json_schema": {"name": "reading", "schema": schema}}
                     if self.schema_style == "json_schema" else {"type": "json_object", "schema": schema}
                 )
-        for chunk in self.chat.stream(list(messages), **options):
+        chat = self.reading_chat if reading and self.reading_chat is not None else self.chat
+        for chunk in chat.stream(list(messages), **options):
             if isinstance(chunk.content, str) and chunk.content:
                 yield chunk.content
 
@@ -159,13 +164,18 @@ def _local(settings: Settings) -> LLMEngine:
             path, chat_format, name = installed_model(spec.name, settings.models_path()), spec.chat_format, spec.name
     except (ModelNotInstalled, ValueError) as exc:
         raise EngineUnavailable(str(exc)) from None
-    server = LlamaServer(path, log_dir=settings.cache_dir / "llm", threads=settings.llm_threads, chat_format=chat_format)
+    servers = [LlamaServer(path, log_dir=settings.cache_dir / "llm", threads=settings.llm_threads, chat_format=chat_format)
+               for _purpose in ("phrasing", "understanding")]  # the weights are mapped once, shared by both
     try:
-        server.start(settings.llm_server_start_s)
+        for server in servers:
+            server.start(settings.llm_server_start_s)
     except ServerStartError as exc:
+        for server in servers:
+            server.stop()
         raise EngineUnavailable(str(exc)) from None
-    chat = _chat_openai(server.base_url, name, "local")
-    return LLMEngine(kind="local", chat=chat, model=name, schema_style="json_object", closers=[server.stop])
+    phrasing, understanding = (_chat_openai(server.base_url, name, "local") for server in servers)
+    return LLMEngine(kind="local", chat=phrasing, reading_chat=understanding, model=name, schema_style="json_object",
+                     closers=[server.stop for server in servers])
 
 
 def _openai(settings: Settings) -> LLMEngine:

@@ -87,7 +87,7 @@ class GuardedWording:
 
         def outcome(sent: str, complete: bool, problems: list[GuardViolation]) -> Worded:
             return Worded(sent=sent, complete=complete, draft=tidy(join_sentences(said, ctx.locale)), violations=tuple(problems),
-                          prompt_id=prompt.id, model=self.engine.model)
+                          prompt_id=prompt.id, model=self.engine.model, follow_with=self._after(draft, ctx.locale) if sent else None)
 
         def late() -> bool:
             return deadline - time.monotonic() < config.min_seconds_left
@@ -128,6 +128,14 @@ class GuardedWording:
             return outcome(acknowledgement, False, problems)
         emit(tidy(join_sentences(rest, ctx.locale)))
         return outcome(whole, True, [])
+
+    def _after(self, draft: Draft, locale: str) -> str | None:
+        """What of the vetted line follows the model's acknowledgement: the line without its own
+        acknowledging first sentence, for the lines that open with one (None: all of it)."""
+        if draft.step not in self.prompts.config.acknowledging_steps:
+            return None
+        sentences = split_sentences(draft.text)
+        return join_sentences(sentences[1:], locale) if len(sentences) > 1 else None
 
     def _acknowledgement(self, prompt: PhrasingPrompt, deadline: float) -> str:
         """Step 1: the model's first sentence, read no further than its end."""

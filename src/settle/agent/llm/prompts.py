@@ -58,6 +58,7 @@ class PhrasingPrompt:
 class LLMConfig:
     prompt_ids: dict[str, str]  # purpose (understand / phrase) → prompt id
     worded_steps: tuple[str, ...]
+    acknowledging_steps: frozenset[str]
     policy_intents: frozenset[Intent]
     confident: float
     consult_below: float
@@ -78,6 +79,7 @@ def llm_config() -> LLMConfig:
     return LLMConfig(
         prompt_ids=dict(data["prompts"]),
         worded_steps=tuple(data["worded_steps"]),
+        acknowledging_steps=frozenset(data["acknowledging_steps"]),
         policy_intents=frozenset(Intent(name) for name in understanding["policy_intents"]),
         confident=float(understanding["confident"]),
         consult_below=float(understanding["consult_below"]),

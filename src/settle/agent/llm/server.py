@@ -23,14 +23,15 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 POLL_S = 0.25
-# The server keeps recent prompt states in RAM, so the four fixed system prompts
-# (understanding and phrasing, two languages) are not read again on every switch between
-# them. Its budget counts only the KV part of a state (~20 MB for 700 tokens of the 1.5B
-# model), not the logits each state also copies: with the server's default logits_all
-# that is every prompt token × the vocabulary (~400 MB a state for Qwen; 22 GB and an
-# OOM kill in a 312-message evaluation). Without logits_all and with a batch of 128 a
-# state's logits are 78 MB, and a budget of ~8 states bounds the cache under 1 GB.
-CACHE_BYTES = 160 << 20
+# A server keeps recent prompt states in RAM, so a fixed system prompt is not read again
+# when calls switch between prompts (the two languages). Its budget counts only the KV
+# part of a state (~20 MB for 700 tokens of the 1.5B model), not the logits each state
+# also copies: with the server's default logits_all that is every prompt token × the
+# vocabulary (~400 MB a state for Qwen; 22 GB and an OOM kill in a 312-message
+# evaluation). Without logits_all and with a batch of 128 a state's logits are 78 MB.
+# The local engine runs one server for understanding and one for phrasing (engines.py),
+# so neither evicts the other's system prompts; each budget holds a few states.
+CACHE_BYTES = 64 << 20
 BATCH = 128
 STOP_S = 10.0
 

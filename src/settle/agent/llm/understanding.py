@@ -151,7 +151,7 @@ class LLMUnderstander:
         """Have the server read each locale's fixed system prompt once, so turns find it cached."""
         for locale in LOCALES:
             prompt = self.prompt("hello", NLUContext(locale=locale, today=dt.date.today()))
-            for _chunk in self.engine.stream(prompt.messages(), 1):  # no schema: JSON cannot end after one token
+            for _chunk in self.engine.stream(prompt.messages(), 1, reading=True):  # no schema: JSON cannot end after one token
                 pass
 
     def read(self, text: str, ctx: NLUContext) -> LLMReading:
@@ -165,7 +165,7 @@ class LLMUnderstander:
             return LLMReading(status, reading, raw, prompt.id, self.engine.model, time.monotonic() - started, detail)
 
         try:
-            for chunk in stream_until(lambda: self.engine.stream(prompt.messages(), READING_MAX_TOKENS, self._schema),
+            for chunk in stream_until(lambda: self.engine.stream(prompt.messages(), READING_MAX_TOKENS, self._schema, reading=True),
                                       started + self.budget_s):
                 raw += chunk
                 if not self.whole and _INTENT.search(raw):
