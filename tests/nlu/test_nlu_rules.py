@@ -262,3 +262,9 @@ def test_unquoted_yes_no_in_yaml_is_refused():
 def test_unknown_intent_in_yaml_is_refused():
     with pytest.raises(ValueError, match="grumble"):
         IntentExamples.from_yaml("en-US", "min_similarity: 0.5\nexamples:\n  grumble: [meh]\n")
+
+
+@pytest.mark.parametrize("message", ["yes this is Jordan", "yes, this is Jordan"])
+def test_a_greeting_answered_with_yes_and_a_name_affirms(nlu, message):
+    """Names pull the embedding away from every example; the opening "yes" decides."""
+    assert nlu.understand(message, ctx(Stage.GREETING)).intent is Intent.AFFIRM

@@ -76,6 +76,18 @@ _TRAILING_PARTICLES = re.compile(r"[啊呀吧呢哦啦嘛哈]+$")
 _FIRST_CLAUSE_END = re.compile(r"[,，.。!！?？;；:：]")
 
 
+def _opening_reply(text: str, short_replies: dict[str, Intent]) -> Intent | None:
+    """The short reply a message opens with: its first clause ("yes, this is Jordan") or, in
+    unpunctuated chat ("yes this is Jordan"), its first word."""
+    clause = _FIRST_CLAUSE_END.split(text, 1)[0]
+    words = clause.split(maxsplit=1)
+    for lead in (clause, words[0] if words else ""):
+        found = short_replies.get(short_reply_key(lead))
+        if found is not None:
+            return found
+    return None
+
+
 def short_reply_key(text: str) -> str:
     """Lower case without spaces, punctuation or trailing modal particles: "好的呀!" → "好的"."""
     return _TRAILING_PARTICLES.sub("", _NOT_WORDS.sub("", slot_rules.normalise(text).lower()))
@@ -220,7 +232,7 @@ class EmbeddingNLU:
         intent, confidence = scores.intent, scores.confidence
         if scores.top_similarity < index.examples.min_similarity:
             intent, confidence = Intent.OTHER, 1.0 - scores.confidence
-            opening = index.examples.short_replies.get(short_reply_key(_FIRST_CLAUSE_END.split(text, 1)[0]))
+            opening = _opening_reply(text, index.examples.short_replies)
             if ctx.stage is Stage.GREETING and opening is not None:
                 return Understanding(opening, 1.0, slots)
         if (ctx.stage in PROMISE_STAGES and _is_concrete(slots) and not denies_paying
