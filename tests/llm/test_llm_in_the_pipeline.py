@@ -127,11 +127,13 @@ def _us_fields() -> dict:
 
 
 def test_the_turn_budget_holds_however_slow_the_model_is(llm_client):
-    slow = "Losing a job is hard. " + "Could you manage a small payment? " * 30
-    chat = verified(llm_client(fake_engine(*ASK_DOB, slow, slow, sleep=0.02), turn_budget_s=1.5))
+    slow = "Could you manage a small payment? " * 30
+    chat = verified(llm_client(fake_engine(*ASK_DOB, "Losing a job is hard.", slow, sleep=0.02), turn_budget_s=1.5))
     started = time.monotonic()
     chat.say("they let me go at work last month and I've got nothing coming in")
     assert time.monotonic() - started < 1.5 + 1.0  # the budget, and a request's own overhead on a busy machine
-    vetted = "Could you manage a small payment, at least $150.00?"
-    assert vetted in chat.reply()
-    assert {(e.category, e.rule) for e in stored_turns(chat)[-1].events} == {("llm", "late")}
+    turn = stored_turns(chat)[-1]
+    assert {(e.category, e.rule) for e in turn.events} == {("llm", "late")}
+    # what the model had written by then is kept for reviewers, and none of its unfinished wording was sent
+    assert turn.draft.startswith("Losing a job is hard. Could you manage")
+    assert "Could you manage a small payment? Could you" not in chat.reply() and chat.reply().endswith("?")

@@ -29,11 +29,13 @@ from tests.llm.test_phrasing import HEARD, US_CTX, US_LINE
 from tests.support import ADMIN, TODAY, Chat, us_case
 
 SMOL = "smollm2-135m"
+# read at collection: build_services sets SETTLE_CACHE_DIR for the process, and tests give it temporary ones
+MODELS_DIR = Settings().models_path()
 
 
 @pytest.fixture(scope="module")
 def smol_settings(tmp_path_factory) -> Settings:
-    models_dir = Settings().models_path()
+    models_dir = MODELS_DIR
     spec = model_spec(SMOL)
     if not is_installed(spec, models_dir):
         install(spec, models_dir)

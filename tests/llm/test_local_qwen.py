@@ -22,17 +22,19 @@ from tests.llm.test_phrasing import CN_CTX, CN_LINE, HEARD, US_CTX, US_LINE
 from tests.support import TODAY
 
 QWEN = "qwen2.5-coder-1.5b"
+# read at collection: build_services sets SETTLE_CACHE_DIR for the process, and tests give it temporary ones
+MODELS_DIR = Settings().models_path()
 
 pytestmark = [
     pytest.mark.qwen,
-    pytest.mark.skipif(not is_installed(model_spec(QWEN), Settings().models_path()),
+    pytest.mark.skipif(not is_installed(model_spec(QWEN), MODELS_DIR),
                        reason=f"{QWEN} is not installed; `settle models install --qwen` installs it (1.1 GB)"),
 ]
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> LLMEngine:
-    engine = open_engine(Settings(llm="local", llm_local_model=QWEN, models_dir=Settings().models_path(),
+    engine = open_engine(Settings(llm="local", llm_local_model=QWEN, models_dir=MODELS_DIR,
                                   cache_dir=tmp_path_factory.mktemp("cache")))
     yield engine
     engine.close()

@@ -27,18 +27,20 @@ from tests.llm.test_phrasing import HEARD, US_CTX, US_LINE
 from tests.support import ADMIN, TODAY, Chat, us_case
 
 SMOL = "smollm2-135m"
+# read at collection: build_services sets SETTLE_CACHE_DIR for the process, and tests give it temporary ones
+MODELS_DIR = Settings().models_path()
 
 
 @pytest.fixture(scope="module")
 def model_dir():
     """The Hugging Face directory, made once per machine (a minute on a busy CPU) through the CLI,
     as an operator would, beside the installed models."""
-    models_dir = Settings().models_path()
+    models_dir = MODELS_DIR
     if not is_installed(model_spec(SMOL), models_dir):
         install(model_spec(SMOL), models_dir)
     target = models_dir / "smollm2-135m-hf"
     if not (target / "model.safetensors").is_file():
-        result = CliRunner().invoke(cli, ["models", "export-hf", SMOL, str(target)])
+        result = CliRunner().invoke(cli, ["models", "export-hf", SMOL, str(target)], env={"SETTLE_MODELS_DIR": str(models_dir)})
         assert result.exit_code == 0, result.output
     assert (target / "config.json").is_file()
     return target

@@ -166,9 +166,12 @@ def _local(settings: Settings) -> LLMEngine:
         raise EngineUnavailable(str(exc)) from None
     servers = [LlamaServer(path, log_dir=settings.cache_dir / "llm", threads=settings.llm_threads, chat_format=chat_format)
                for _purpose in ("phrasing", "understanding")]  # the weights are mapped once, shared by both
+    deadline = time.monotonic() + settings.llm_server_start_s
     try:
         for server in servers:
-            server.start(settings.llm_server_start_s)
+            server.launch()
+        for server in servers:
+            server.wait_ready(deadline)
     except ServerStartError as exc:
         for server in servers:
             server.stop()

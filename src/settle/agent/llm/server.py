@@ -89,8 +89,8 @@ class LlamaServer:
             "--cache_size", str(CACHE_BYTES),
         ]
 
-    def start(self, timeout_s: float) -> None:
-        """Start and wait until it answers; ServerStartError (process stopped) otherwise."""
+    def launch(self) -> None:
+        """Start the process; `wait_ready` waits for it (servers of one engine load side by side)."""
         if not self.model_path.is_file():
             raise ServerStartError(f"model file {self.model_path} does not exist")
         if importlib.util.find_spec("llama_cpp") is None:
@@ -99,7 +99,10 @@ class LlamaServer:
         with self.log_path.open("wb") as log_file:
             self._process = subprocess.Popen(self.command(), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         atexit.register(self.stop)
-        deadline = time.monotonic() + timeout_s
+
+    def wait_ready(self, deadline: float) -> None:
+        """Wait until the launched server answers, until `deadline` (time.monotonic()); ServerStartError
+        (the process stopped) otherwise."""
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise ServerStartError(f"the llama.cpp server exited with code {self._process.returncode}: {self._log_tail()}")
@@ -109,7 +112,7 @@ class LlamaServer:
                 return
             time.sleep(POLL_S)
         self.stop()
-        raise ServerStartError(f"the llama.cpp server did not answer within {timeout_s:.0f} s: {self._log_tail()}")
+        raise ServerStartError(f"the llama.cpp server did not answer in time: {self._log_tail()}")
 
     def _warm_up(self, deadline: float) -> None:
         """One token, so the model's first real turn does not pay for loading its weights into memory
