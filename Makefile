@@ -3,15 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
+# `make run` talks with the local LLM (llama.cpp serving Qwen2.5-1.5B) unless SETTLE_LLM says otherwise
+SETTLE_LLM ?= local
+
 .PHONY: run test chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# re-install whenever pyproject.toml changes
+# re-install whenever pyproject.toml changes; the [llm] extra is the local model server
 $(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[llm]'
 	@test -f $(HOME)/.guardrailsrc || cp .guardrailsrc $(HOME)/.guardrailsrc  # guardrails-ai: no metrics, no remote calls
 	touch $@
 
@@ -25,9 +28,11 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 chromium:
 	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# Without the model (no network, say) the app still runs: it says why and falls back to SETTLE_LLM=none.
 run: $(VENV)/.installed
+	@if [ "$(SETTLE_LLM)" = local ]; then $(BIN)/settle models install --qwen || echo "warning: the local model is not installed; Settle will run without an LLM"; fi
 	$(BIN)/settle seed-demo
-	$(BIN)/settle serve --demo-links
+	SETTLE_LLM=$(SETTLE_LLM) $(BIN)/settle serve --demo-links
 
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/settle models install  # the small GGUF model the local-LLM tests run (checksummed)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 from fastapi.testclient import TestClient
@@ -31,6 +32,25 @@ def make_services(url: str, nlu, guard, rails, today: dt.date = TODAY) -> Servic
         store=store, nlu=nlu, policy=DialoguePolicy(), nlg=TemplateNLG(), guard=guard, rails=rails, today=lambda _case: today
     )
     return Services(settings=Settings(database_url=url, admin_token=ADMIN), store=store, pipeline=pipeline)
+
+def llm_services(url: str, engine, nlu, guard, rails, turn_budget_s: float = 4.0, understanding_budget_s: float = 2.0,
+                 today: dt.date | None = TODAY, consult_below: float | None = None) -> Services:
+    """The real engine with `engine`'s chat model in the loop (a fake one, in these tests); `today=None` is
+    the real date; `consult_below` replaces `prompts/llm.yaml`'s, to have the model asked about a message."""
+    import dataclasses
+
+    from settle.agent.llm import assemble, llm_config
+
+    config = dataclasses.replace(llm_config(), consult_below=consult_below) if consult_below is not None else None
+    parts = assemble(engine, nlu, guard, understanding_budget_s, warm=False, config=config)
+    store = Store(url)
+    pipeline = TurnPipeline(
+        store=store, nlu=parts.understanding, policy=DialoguePolicy(), nlg=TemplateNLG(), guard=guard, rails=rails,
+        wording=parts.wording, history_turns=parts.history_turns, turn_budget_s=turn_budget_s,
+        **({"today": lambda _case: today} if today else {}),
+    )
+    return Services(settings=Settings(database_url=url, admin_token=ADMIN), store=store, pipeline=pipeline, llm=parts)
+
 
 STAFF = {"Authorization": f"Bearer {ADMIN}"}
 
@@ -83,6 +103,22 @@ def us_case(**overrides) -> dict:
     return body
 
 
+def parse_events(lines) -> list[tuple[str, dict]]:
+    """Server-Sent Events as (event name, JSON data) pairs."""
+    events, name, data = [], "message", []
+    for line in lines:
+        if line.startswith("event:"):
+            name = line[len("event:"):].strip()
+        elif line.startswith("data:"):
+            data.append(line[len("data:"):].strip())
+        elif not line and data:
+            events.append((name, json.loads("\n".join(data))))
+            name, data = "message", []
+    if data:
+        events.append((name, json.loads("\n".join(data))))
+    return events
+
+
 class Chat:
     """A borrower talking to the API, keeping everything the agent sent."""
 
@@ -107,6 +143,21 @@ class Chat:
         self.stages.append(self.stage)
         self.agent_texts.extend(m["text"] for m in self.last["messages"])
         return self.last
+
+    def say_streamed(self, text: str) -> list[tuple[str, dict]]:
+        """Like `say`, asking for the reply as Server-Sent Events; returns the (event, data) pairs in order."""
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "text/event-stream"}
+        with self.client.stream("POST", f"/v1/conversations/{self.id}/messages", json={"text": text}, headers=headers) as response:
+            assert response.status_code == 200, response.read()
+            assert response.headers["content-type"].startswith("text/event-stream")
+            events = parse_events(response.iter_lines())
+        name, data = events[-1]
+        if name == "turn":
+            self.last = data
+            self.stage = data["stage"]
+            self.stages.append(self.stage)
+            self.agent_texts.extend(m["text"] for m in data["messages"])
+        return events
 
     def reply(self) -> str:
         return " ".join(m["text"] for m in self.last["messages"])

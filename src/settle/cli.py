@@ -60,7 +60,12 @@ def serve(
     if not settings.admin_token:
         settings.admin_token = secrets.token_urlsafe(24)
         typer.echo(f"Staff token (SETTLE_ADMIN_TOKEN was unset, made one for this run): {settings.admin_token}")
+    if settings.llm != "none":
+        typer.echo(f"Starting the LLM engine (SETTLE_LLM={settings.llm}); a local model reads its fixed prompts once, which takes a while on a CPU")
     services = build_services(settings)
+    llm = services.llm
+    typer.echo(f"LLM engine: {llm.engine.kind}, model {llm.engine.model}" if llm else
+               "LLM engine: none (the deterministic engine" + (", as the warning above says why)" if settings.llm != "none" else ")"))
     if demo_links:
         for ref, token in open_demo_chats(services):
             typer.echo(f"Chat link for demo case {ref}: {settings.public_url}/chat/{token}")
@@ -249,6 +254,24 @@ def models_install(
         except InstallError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
+
+
+@models_app.command("export-hf")
+def models_export_hf(
+    name: str = typer.Argument(..., help="An installed model, e.g. smollm2-135m."),
+    target: str = typer.Argument(..., help="The directory to write (then SETTLE_LLM=transformers SETTLE_LLM_MODEL_DIR=it)."),
+) -> None:
+    """Write an installed GGUF model as a Hugging Face model directory, for the transformers engine."""
+    from pathlib import Path
+
+    from settle.models import ExportError, ModelNotInstalled, export_huggingface
+
+    try:
+        path = export_huggingface(name, Settings().models_path(), Path(target))
+    except (ExportError, ModelNotInstalled, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{name}: written to {path}")
 
 
 @models_app.command("list")

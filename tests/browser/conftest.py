@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,13 +121,9 @@ class LiveServer:
         )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    from settle.api.app import create_app
-    from settle.config import Settings
-
-    database = tmp_path_factory.mktemp("browser-db") / "settle.db"
-    app = create_app(Settings(database_url=f"sqlite:///{database}", admin_token=ADMIN_TOKEN))
+@contextmanager
+def serving(app) -> Iterator[LiveServer]:
+    """`app` under uvicorn on a free loopback port, for as long as the block runs."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, name="settle-browser-server", daemon=True)
     thread.start()
@@ -138,9 +135,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             pytest.fail(f"the Settle app did not start within {SERVER_START_DEADLINE_S} s")
         time.sleep(0.05)
     host, port = server.servers[0].sockets[0].getsockname()[:2]
-    yield LiveServer(f"http://{host}:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield LiveServer(f"http://{host}:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    from settle.api.app import create_app
+    from settle.config import Settings
+
+    database = tmp_path_factory.mktemp("browser-db") / "settle.db"
+    # the deterministic engine, whatever SETTLE_LLM says in this shell
+    with serving(create_app(Settings(database_url=f"sqlite:///{database}", admin_token=ADMIN_TOKEN, llm="none"))) as live:
+        yield live
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -187,7 +197,7 @@ DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 
 
 @pytest.fixture
-def open_chat(browser: Browser, live_server: LiveServer):
+def open_chat(browser: Browser):
     """Opens a conversation's chat link in a fresh browser context on a phone or desktop screen."""
     opened = []
 
@@ -195,7 +205,8 @@ def open_chat(browser: Browser, live_server: LiveServer):
         context = browser.new_context(**DEVICES[device])
         page = context.new_page()
         page.set_default_timeout(PAGE_WAIT_MS)
-        opened.append((context, PageWatch(page, live_server.base_url)))
+        origin = conversation.chat_url.split("/chat/", 1)[0]  # the server that opened it
+        opened.append((context, PageWatch(page, origin)))
         page.goto(conversation.chat_url)
         return page
 

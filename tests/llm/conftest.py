@@ -8,16 +8,10 @@ from fastapi.testclient import TestClient
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from settle.agent.llm import LLMParts, assemble
 from settle.agent.llm.engines import LLMEngine
-from settle.agent.nlg import TemplateNLG
-from settle.agent.pipeline import TurnPipeline
-from settle.agent.policy import DialoguePolicy
 from settle.api.app import create_app
-from settle.config import Settings
 from settle.services import Services
-from settle.store.repository import Store
-from tests.support import ADMIN, TODAY
+from tests.support import llm_services
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,36 +19,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class Prompts(BaseCallbackHandler):
-    """Keeps every prompt a chat model is asked, as (system, user) texts."""
+    """Keeps every prompt a chat model is asked, as (system, last user) texts."""
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, str]] = []
+        self.conversations: list[list] = []  # the whole message lists
 
     def on_chat_model_start(self, serialized, messages, **kwargs) -> None:
         for conversation in messages:
             self.asked.append((conversation[0].content, conversation[-1].content))
+            self.conversations.append(list(conversation))
 
 
 def fake_engine(*replies: str, sleep: float | None = None) -> LLMEngine:
     """An engine whose model says `replies` in turn (streamed a character at a time);
     `engine.chat.callbacks[0].asked` holds what it was asked."""
     chat = FakeListChatModel(responses=list(replies), sleep=sleep, callbacks=[Prompts()])
-    return LLMEngine(kind="fake", chat=chat, model="fake-model", openai_compatible=False)
+    return LLMEngine(kind="fake", chat=chat, model="fake-model", api="plain")
 
 
 def asked(engine: LLMEngine) -> list[tuple[str, str]]:
     return engine.chat.callbacks[0].asked
-
-
-def llm_services(url: str, engine: LLMEngine, nlu, guard, rails, turn_budget_s: float = 4.0,
-                 understanding_budget_s: float = 2.0) -> Services:
-    parts: LLMParts = assemble(engine, nlu, guard, understanding_budget_s, warm=False)
-    store = Store(url)
-    pipeline = TurnPipeline(
-        store=store, nlu=parts.understanding, policy=DialoguePolicy(), nlg=TemplateNLG(), guard=guard, rails=rails,
-        today=lambda _case: TODAY, wording=parts.wording, history_turns=parts.history_turns, turn_budget_s=turn_budget_s,
-    )
-    return Services(settings=Settings(database_url=url, admin_token=ADMIN), store=store, pipeline=pipeline, llm=parts)
 
 
 @pytest.fixture

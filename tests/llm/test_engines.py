@@ -37,3 +37,17 @@ def test_an_unavailable_engine_falls_back_to_none_with_a_warning(tmp_path, caplo
 
 def test_none_is_no_llm(guard):
     assert build_llm(Settings(llm="none"), embedding_nlu=None, guard=guard) is None
+
+
+def test_the_app_starts_on_the_deterministic_engine_when_the_local_model_is_missing(tmp_path, caplog):
+    """`make run` asks for SETTLE_LLM=local; a machine without the model still serves, and says why."""
+    from settle.services import build_services
+
+    settings = Settings(llm="local", models_dir=tmp_path / "models", cache_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'settle.db'}")
+    with caplog.at_level(logging.WARNING, logger="settle.agent.llm"):
+        services = build_services(settings)
+    try:
+        assert services.llm is None and services.pipeline.wording is None
+        assert "settle models install qwen2.5-coder-1.5b" in caplog.text
+    finally:
+        services.close()

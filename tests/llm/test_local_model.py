@@ -29,11 +29,13 @@ from tests.llm.test_phrasing import HEARD, US_CTX, US_LINE
 from tests.support import ADMIN, TODAY, Chat, us_case
 
 SMOL = "smollm2-135m"
+# read at collection: build_services sets SETTLE_CACHE_DIR for the process, and tests give it temporary ones
+MODELS_DIR = Settings().models_path()
 
 
 @pytest.fixture(scope="module")
 def smol_settings(tmp_path_factory) -> Settings:
-    models_dir = Settings().models_path()
+    models_dir = MODELS_DIR
     spec = model_spec(SMOL)
     if not is_installed(spec, models_dir):
         install(spec, models_dir)
@@ -50,17 +52,20 @@ def engine(smol_settings) -> LLMEngine:
 
 
 def test_settle_serves_the_model_on_loopback_and_stops_it(smol_settings):
+    """Two servers of the one model: understanding and phrasing keep their prompts cached apart."""
     engine = open_engine(smol_settings)
-    base_url = engine.chat.openai_api_base
-    assert base_url.startswith("http://127.0.0.1:")
-    assert httpx.get(f"{base_url}/models", timeout=5).status_code == 200
+    base_urls = {engine.chat.openai_api_base, engine.reading_chat.openai_api_base}
+    assert len(base_urls) == 2 and all(url.startswith("http://127.0.0.1:") for url in base_urls)
+    for url in base_urls:
+        assert httpx.get(f"{url}/models", timeout=5).status_code == 200
     engine.close()
-    with pytest.raises(httpx.ConnectError):
-        httpx.get(f"{base_url}/models", timeout=5)
+    for url in base_urls:
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{url}/models", timeout=5)
 
 
 def test_structured_output_follows_the_schema(engine):
-    reader = LLMUnderstander(engine, PromptBook(), budget_s=60.0)
+    reader = LLMUnderstander(engine, PromptBook(), budget_s=60.0, whole=True)
     ctx = NLUContext(locale="en-US", today=TODAY, payday=1, stage=Stage.NEGOTIATION)
     for text in ("I lost my job last month and I have nothing", "is this a robot?"):
         read = reader.read(text, ctx)
@@ -93,7 +98,7 @@ def test_a_reading_past_its_budget_is_dropped(engine):
 def test_a_conversation_through_the_app_with_the_local_engine(smol_settings, tmp_path, guard):
     services = build_services(smol_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'settle.db'}"}))
     assert services.llm is not None and (services.llm.engine.kind, services.llm.engine.model) == ("local", SMOL)
-    base_url = services.llm.engine.chat.openai_api_base
+    base_url = services.llm.engine.reading_chat.openai_api_base
     with TestClient(create_app(services.settings, services)) as client:
         chat = Chat(client, us_case())
         chat.say("yes")

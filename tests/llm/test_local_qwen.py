@@ -22,17 +22,19 @@ from tests.llm.test_phrasing import CN_CTX, CN_LINE, HEARD, US_CTX, US_LINE
 from tests.support import TODAY
 
 QWEN = "qwen2.5-coder-1.5b"
+# read at collection: build_services sets SETTLE_CACHE_DIR for the process, and tests give it temporary ones
+MODELS_DIR = Settings().models_path()
 
 pytestmark = [
     pytest.mark.qwen,
-    pytest.mark.skipif(not is_installed(model_spec(QWEN), Settings().models_path()),
+    pytest.mark.skipif(not is_installed(model_spec(QWEN), MODELS_DIR),
                        reason=f"{QWEN} is not installed; `settle models install --qwen` installs it (1.1 GB)"),
 ]
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> LLMEngine:
-    engine = open_engine(Settings(llm="local", llm_local_model=QWEN, models_dir=Settings().models_path(),
+    engine = open_engine(Settings(llm="local", llm_local_model=QWEN, models_dir=MODELS_DIR,
                                   cache_dir=tmp_path_factory.mktemp("cache")))
     yield engine
     engine.close()
@@ -40,7 +42,7 @@ def engine(tmp_path_factory) -> LLMEngine:
 
 @pytest.mark.parametrize("locale, text", [("zh-CN", "我上个月被裁员了，现在一点收入都没有"), ("en-US", "I got laid off last month")])
 def test_qwen_reads_messages_into_the_schema(engine, locale, text):
-    read = LLMUnderstander(engine, PromptBook(), budget_s=120.0).read(text, NLUContext(locale, TODAY, 15, Stage.NEGOTIATION))
+    read = LLMUnderstander(engine, PromptBook(), budget_s=120.0, whole=True).read(text, NLUContext(locale, TODAY, 15, Stage.NEGOTIATION))
     assert read.status in ("ok", "invalid"), read
     assert json.loads(read.raw)["intent"] in {intent.value for intent in Intent}
 

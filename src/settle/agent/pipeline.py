@@ -56,7 +56,8 @@ class Exchange:
 @dataclass(frozen=True)
 class Worded:
     """An LLM wording of one vetted line. `sent` passed the guard and the fact check and was
-    emitted; unless `complete`, the vetted line follows it. `draft` is the model's raw text."""
+    emitted; unless `complete`, the vetted line follows it — or `follow_with`, the part of it
+    that `sent` does not already say. `draft` is the model's raw text."""
 
     sent: str
     complete: bool
@@ -64,6 +65,7 @@ class Worded:
     violations: tuple[GuardViolation, ...]
     prompt_id: str
     model: str
+    follow_with: str | None = None
 
 
 class Wording(Protocol):
@@ -73,6 +75,10 @@ class Wording(Protocol):
 
     def word(self, draft: Draft, ctx: GuardContext, exchange: Exchange, deadline: float, emit: Callable[[str], None]) -> Worded: ...
 
+
+# what a turn needs after the LLM's deadline: the vetted line's guard check and the store's commit
+# (up to ~0.2 s each on a 2-core machine loaded 5 deep), so that the whole turn keeps its budget
+FINISH_S = 0.4
 
 # input-rail findings decide the intent over NLU, most urgent first
 SIGNAL_PRIORITY: tuple[tuple[str, Intent], ...] = (
@@ -98,6 +104,19 @@ OUTCOME_FLAGS: dict[Outcome, Callable[[str, DialogueState], dict]] = {
     Outcome.WRONG_NUMBER: lambda _c, _s: {"wrong_number": True},
     Outcome.HANDOFF: lambda _c, _s: {"handoff": True},
 }
+
+
+class Sentence(str):
+    """A guarded piece of the reply, as `on_sentence` gets it: the text itself (a plain `str` to
+    whoever only speaks or prints it), plus `message`, the index of the agent message of this
+    turn that it belongs to — a worded line arrives in pieces, and a turn may say several lines."""
+
+    message: int
+
+    def __new__(cls, text: str, message: int) -> "Sentence":
+        piece = super().__new__(cls, text)
+        piece.message = message
+        return piece
 
 
 @dataclass(frozen=True)
@@ -156,7 +175,8 @@ class TurnPipeline:
 
     def handle(self, conversation: Conversation, text: str, on_sentence: Callable[[str], None] | None = None) -> TurnResult:
         """Answer one borrower message. `on_sentence` gets each guarded piece of the reply as soon
-        as it may be sent (an LLM's first sentence before the rest is generated)."""
+        as it may be sent (an LLM's first sentence before the rest is generated), as a `Sentence`;
+        the pieces of one message, joined, are that message's text in the result."""
         started = time.perf_counter()
         facts = case_facts(conversation.case)
         state = DialogueState.from_json(conversation.state)
@@ -213,10 +233,13 @@ class TurnPipeline:
     ) -> list[TurnRecord]:
         """Render, word (at most one line a turn, by the LLM) and guard each line the policy chose."""
         emit = emit or (lambda _text: None)
-        deadline = time.monotonic() + self.turn_budget_s - (time.perf_counter() - started if started else 0.0)
+        # the LLM must be done early enough for a late draft's vetted line to be guarded and the turn stored in time
+        deadline = time.monotonic() + self.turn_budget_s - FINISH_S - (time.perf_counter() - started if started else 0.0)
         records = []
         worded = False
         for stage, say in says:
+            message = len(records)
+            emit_piece = lambda text, message=message: emit(Sentence(text, message))
             draft = self.nlg.render(say, facts, facts.locale, today)
             ctx = GuardContext(
                 locale=facts.locale,
@@ -230,10 +253,10 @@ class TurnPipeline:
             prompt_id = model = None
             if self.wording is not None and exchange is not None and not worded and self.wording.accepts(draft):
                 worded = True
-                text, draft, events, prompt_id, model = self._word(draft, ctx, exchange, deadline, emit)
+                text, draft, events, prompt_id, model = self._word(draft, ctx, exchange, deadline, emit_piece)
             else:
                 text, events = self._guard(draft, ctx)
-                emit(text)
+                emit_piece(text)
             records.append(
                 TurnRecord(
                     speaker="agent",
@@ -257,7 +280,8 @@ class TurnPipeline:
         result = self.wording.word(draft, ctx, exchange, deadline, emit)
         text, vetted_events = result.sent, ()
         if not result.complete:
-            vetted, vetted_events = self._guard(draft, ctx)
+            rest = draft if result.follow_with is None else Draft(text=result.follow_with, step=draft.step, fallback=draft.fallback)
+            vetted, vetted_events = self._guard(rest, ctx)
             emit(vetted)
             text = _join(text, vetted, ctx.locale)
         events = tuple(EventRecord("output", v.category, v.rule, v.span, result.draft, text) for v in result.violations)

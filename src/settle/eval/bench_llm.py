@@ -37,6 +37,7 @@ class LLMBenchReport:
     first_sentence_s: list[float] = field(default_factory=list)
     turn_s: list[float] = field(default_factory=list)
     worded: int = 0  # turns whose reply the LLM worded and the guard let through
+    acknowledged: int = 0  # turns whose first sentence was the model's acknowledgement (then maybe the vetted line)
     fallbacks: Counter[str] = field(default_factory=Counter)  # why the vetted line was sent instead
 
     def summary(self, values: list[float]) -> str:
@@ -55,7 +56,8 @@ class LLMBenchReport:
              f"({verdict(first_p50 <= FIRST_SENTENCE_TARGET_P50_S)} the {FIRST_SENTENCE_TARGET_P50_S} s p50 target)"),
             (f"whole turn:             {self.summary(self.turn_s)} "
              f"({verdict(turn_p95 <= TURN_TARGET_P95_S)} the {TURN_TARGET_P95_S} s p95 target)"),
-            (f"LLM wording sent in {self.worded}/{turns} turns; vetted line instead: "
+            f"first sentence from the model in {self.acknowledged}/{turns} turns",
+            (f"LLM wording sent whole in {self.worded}/{turns} turns; vetted line instead: "
              + (", ".join(f"{reason} {count}" for reason, count in self.fallbacks.most_common()) or "never")),
         ])
 
@@ -79,11 +81,11 @@ def run_llm_benchmark(settings: Settings, turns: int, locales: tuple[str, ...],
                 message = messages[number % len(messages)]
                 conversation = cases.conversation_at(message.locale, Stage.NEGOTIATION)
                 started = time.perf_counter()
-                sentences: list[float] = []  # when each guarded piece was handed over
+                sentences: list[tuple[float, str]] = []  # when each guarded piece was handed over
                 services.pipeline.handle(conversation, message.text,
-                                         on_sentence=lambda _text, at=sentences: at.append(time.perf_counter()))
+                                         on_sentence=lambda text, at=sentences: at.append((time.perf_counter(), text)))
                 elapsed = time.perf_counter() - started
-                first = [sentences[0] - started] if sentences else []
+                first = [sentences[0][0] - started] if sentences else []
                 if number == 0:
                     continue
                 report.turn_s.append(elapsed)
@@ -93,6 +95,9 @@ def run_llm_benchmark(settings: Settings, turns: int, locales: tuple[str, ...],
                     if turn.prompt_id is None:
                         continue
                     report.worded += not turn.events  # no finding: the wording went out as written
+                    # the model spoke (a draft was kept, or its wording went out as written) and began the reply
+                    spoke = turn.draft is not None or not turn.events
+                    report.acknowledged += bool(sentences) and spoke and (turn.draft or turn.text).startswith(sentences[0][1])
                     reasons = {f"{e.category}/{e.rule}" if e.category == "llm" else e.category for e in turn.events}
                     report.fallbacks.update(reasons)
                 if number % 10 == 0:

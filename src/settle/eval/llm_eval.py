@@ -16,6 +16,7 @@ Two labelled sets in `eval/data/`, both zh-CN and en-US:
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -177,7 +178,7 @@ def evaluate_understanding(services: Services, messages: list[LabelledMessage], 
     if llm is None:
         raise ValueError("no LLM engine is running")
     combined_nlu = llm.understanding
-    reader = LLMUnderstander(llm.engine, combined_nlu.llm.prompts, EVAL_READ_BUDGET_S)
+    reader = LLMUnderstander(llm.engine, combined_nlu.llm.prompts, EVAL_READ_BUDGET_S, whole=True)  # slots too, to score them
     systems = ("embedding", "llm", "combined")
     tallies = {(system, scope): Tally() for system in systems for scope in ("all", "zh-CN", "en-US")}
     statuses: Counter[str] = Counter()
@@ -185,6 +186,7 @@ def evaluate_understanding(services: Services, messages: list[LabelledMessage], 
     consulted = 0
     seconds: list[float] = []
     rows: list[dict[str, Any]] = []
+    outcomes: list[tuple[LabelledMessage, Understanding, LLMReading]] = []  # for the threshold sweep
     payday = {fields["locale"]: fields["payday"] for fields in demo_cases(TODAY)}
     for number, message in enumerate(messages, 1):
         ctx = NLUContext(locale=message.locale, today=TODAY, payday=payday[message.locale], stage=message.stage)
@@ -196,6 +198,7 @@ def evaluate_understanding(services: Services, messages: list[LabelledMessage], 
             errors[read.detail[:120]] += 1
         seconds.append(read.seconds)
         alone = Understanding(read.reading.intent, 1.0, read.reading.slots()) if read.reading else None
+        outcomes.append((message, base, read))
         consulted += combined_nlu.consults(base)
         combined = combine(base, in_time, combined_nlu.config) if combined_nlu.consults(base) else base
         for system, understanding in zip(systems, (base, alone, combined), strict=True):
@@ -209,12 +212,34 @@ def evaluate_understanding(services: Services, messages: list[LabelledMessage], 
             progress(f"understanding: {number}/{len(messages)}")
     return {
         "systems": {system: {scope: tallies[(system, scope)].to_json() for scope in ("all", "zh-CN", "en-US")} for system in systems},
+        "consult_below_sweep": consult_sweep(outcomes, combined_nlu.config),
         "llm_calls": {**{status: statuses[status] for status in ("ok", "invalid", "late", "error")},
                       "p50_s": round(percentile(seconds, 0.5), 3), "p95_s": round(percentile(seconds, 0.95), 3),
                       "consulted_by_the_pipeline": consulted},
         "messages": rows,
         "llm_errors": dict(errors.most_common(5)),
     }
+
+
+SWEEP = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def consult_sweep(outcomes: list[tuple[LabelledMessage, Understanding, Any]], config: Any) -> list[dict[str, Any]]:
+    """Combined intent accuracy had the model been asked below each `consult_below`, with every
+    reading in time: what settles the threshold (`prompts/llm.yaml`) apart from this machine's speed."""
+    from settle.agent.llm.understanding import combine
+
+    sweep = []
+    for threshold in SWEEP:
+        rule = dataclasses.replace(config, consult_below=threshold)
+        right = asked = 0
+        for message, base, read in outcomes:
+            ask = base.intent is Intent.OTHER or base.confidence < threshold
+            asked += ask
+            right += (combine(base, read, rule) if ask else base).intent is message.intent
+        sweep.append({"consult_below": threshold, "consulted": asked,
+                      "intent_accuracy": round(right / len(outcomes), 3) if outcomes else None})
+    return sweep
 
 
 # -- adversarial phrasing --------------------------------------------------------------
@@ -356,12 +381,14 @@ def format_report(report: dict[str, Any]) -> str:
     for system, scopes in nlu["systems"].items():
         row = scopes["all"]
         zh, en = scopes["zh-CN"], scopes["en-US"]
-        lines.append(f"{system:<12} {row['intent_accuracy']:>11} {row['slot_exactness']:>11}   "
+        lines.append(f"{system:<12} {row['intent_accuracy']!s:>11} {row['slot_exactness']!s:>11}   "
                      f"{zh['intent_accuracy']!s:>8} / {zh['slot_exactness']!s:<8}   {en['intent_accuracy']!s:>8} / {en['slot_exactness']!s}")
     calls = nlu["llm_calls"]
     lines.append(f"LLM readings: {calls['ok']} valid in time, {calls['invalid']} invalid, {calls['late']} late, "
                  f"{calls['error']} failed; p50 {calls['p50_s']} s, p95 {calls['p95_s']} s; the pipeline asks the model "
                  f"for {calls['consulted_by_the_pipeline']} of {nlu['systems']['embedding']['all']['messages']} messages")
+    lines.append("combined accuracy by consult_below (every reading in time): " + ", ".join(
+        f"{row['consult_below']}: {row['intent_accuracy']} ({row['consulted']} asked)" for row in nlu["consult_below_sweep"]))
     adv = report["adversarial"]
     lines.append(f"adversarial: {adv['messages']} messages, {adv['agent_turns']} agent turns, {adv['llm_drafts']} LLM drafts "
                  f"({adv['llm_drafts_sent_as_written']} sent as written; fallbacks {adv['llm_fallbacks'] or 'none'})")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from settle.agent.llm.engines import EngineUnavailable, LLMEngine, open_engine
 from settle.agent.llm.phrasing import GuardedWording
-from settle.agent.llm.prompts import PromptBook, llm_config
+from settle.agent.llm.prompts import LLMConfig, PromptBook, llm_config
 from settle.agent.llm.understanding import CombinedUnderstanding, LLMUnderstander
 from settle.config import Settings
 from settle.guardrails import OutputGuard
@@ -45,9 +45,10 @@ class LLMParts:
 
 
 def assemble(engine: LLMEngine, embedding_nlu: object, guard: OutputGuard, understanding_budget_s: float,
-             warm: bool = True) -> LLMParts:
-    """The pipeline's LLM collaborators around one engine (tests pass a fake chat model's engine, unwarmed)."""
-    prompts = PromptBook()
+             warm: bool = True, config: LLMConfig | None = None) -> LLMParts:
+    """The pipeline's LLM collaborators around one engine (tests pass a fake chat model's engine, unwarmed,
+    and may change `prompts/llm.yaml`'s settings through `config`)."""
+    prompts = PromptBook(config)
     config = prompts.config
     parts = LLMParts(
         engine=engine,

