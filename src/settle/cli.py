@@ -9,6 +9,7 @@ import typer
 from settle.config import Settings
 from settle.eval.guard_eval import eval_guard_command
 from settle.eval.speech_eval import eval_stt_command
+from settle.eval.tts_eval import eval_tts_command
 from settle.guardrails.cli import build_guard_app
 
 app = typer.Typer(help="Settle: a conversational debt-collection agent that stays inside the law.", no_args_is_help=True)
@@ -38,6 +39,7 @@ def _case_lookup(case_id: str):
 app.add_typer(build_guard_app(case_lookup=_case_lookup), name="guard")
 eval_app.command("guard")(eval_guard_command)
 eval_app.command("stt")(eval_stt_command)
+eval_app.command("tts")(eval_tts_command)
 
 
 @app.command()

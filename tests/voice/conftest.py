@@ -33,3 +33,12 @@ def vad(speech_settings):
     from settle.voice.engines import load_vad
 
     return load_vad(speech_settings)
+
+
+@pytest.fixture(scope="session")
+def synthesizer(speech_settings, tmp_path_factory):
+    """Both voices, with a fixed-line cache of the test's own."""
+    from settle.voice.engines import load_synthesizer
+
+    return load_synthesizer(speech_settings.model_copy(update={"cache_dir": tmp_path_factory.mktemp("cache"),
+                                                               "models_dir": speech_settings.models_path()}))
