@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     stt_workers: int = 2
     # Speech synthesis: onnxruntime threads per synthesis (calls share one session per voice)
     tts_threads: int = 1
-    tts_zh_voice: str = "jf_alpha"  # a voice pack of kokoro-82m
+    # a voice pack of kokoro-82m; jf_gongitsune had the lowest round-trip CER of the five (settle eval tts)
+    tts_zh_voice: str = "jf_gongitsune"
     tts_speed: float = 1.0
     vad_threads: int = 1
 

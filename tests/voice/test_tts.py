@@ -6,13 +6,15 @@ import pytest
 from settle.eval.tts_eval import error_rate, round_trip, script_lines
 from settle.voice.synthesis import SpeechCache, Synthesizer, clauses, fixed_clauses
 
-# every third line of the script (a spread of greetings, notices, amounts, dates, objections)
-SAMPLE_STEP = 3
-# from `settle eval tts` over the whole script (see the report in the commit that set them)
+# every fifth line of the script (a spread of greetings, notices, amounts, dates, objections)
+SAMPLE_STEP = 5
+# `settle eval tts` over the whole script (53 lines each): English WER 0.6%, Mandarin CER 13.0%
+# (whisper-base's own CER on human Mandarin is 13%); the ceilings leave room for a sample's spread
 ENGLISH_WER_AT_MOST = 0.05
-MANDARIN_CER_AT_MOST = 0.25
+MANDARIN_CER_AT_MOST = 0.20
 
 
+@pytest.mark.timeout(900)  # a dozen lines synthesized and transcribed, on a shared 2-core machine
 @pytest.mark.parametrize(("locale", "ceiling"), [("en-US", ENGLISH_WER_AT_MOST), ("zh-CN", MANDARIN_CER_AT_MOST)])
 def test_the_script_round_trips_through_the_stt(synthesizer, stt, locale, ceiling):
     lines = script_lines(locale)[::SAMPLE_STEP]

