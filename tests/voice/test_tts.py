@@ -57,13 +57,15 @@ def test_fixed_lines_are_synthesized_once_and_kept_on_disk(synthesizer, tmp_path
     assert len(list(tmp_path.rglob("*.wav"))) == 1
 
 
-def test_lines_with_case_facts_are_never_cached(synthesizer, tmp_path):
+def test_clauses_with_case_facts_are_never_cached(synthesizer, tmp_path):
     spy = Spy(synthesizer.engine("en-US"))
     speech = Synthesizer({"en-US": spy}, SpeechCache(tmp_path))
     line = "Thank you, Jordan Miller."
     speech.synthesize(line, "en-US")
     speech.synthesize(line, "en-US")
-    assert spy.calls == [line, line] and not list(tmp_path.rglob("*.wav"))
+    # "Thank you," is a fixed clause of the script; the name is synthesized every time and never stored
+    assert spy.calls == ["Thank you,", "Jordan Miller.", "Jordan Miller."]
+    assert len(list(tmp_path.rglob("*.wav"))) == 1
 
 
 def test_warm_up_fills_the_cache_with_every_fixed_clause(synthesizer, tmp_path):
@@ -84,7 +86,7 @@ def test_the_first_clause_is_heard_before_the_rest_is_made(synthesizer):
     text = "谢谢您，张伟。您在安心消费金融的借款应于2026年10月21日还款，目前还有3,200.00元未还。"
     pieces = speech.stream(text, "zh-CN")
     first = next(pieces)
-    assert spy.calls == ["谢谢您，张伟。"] and first.rate == 24000 and first.duration_s > 0.5
+    assert spy.calls == ["谢谢您，"] and first.rate == 24000 and first.duration_s > 0.3
     rest = list(pieces)
     assert len(spy.calls) == len(clauses(text, "zh-CN")) == 1 + len(rest)
 

@@ -57,8 +57,8 @@ def _size(text: str, locale: str) -> int:
 
 def clauses(text: str, locale: str) -> list[str]:
     """The pieces a reply is spoken in, in order: its sentences, cut after a comma-like stop once the
-    clause so far is long enough; a short tail joins the clause before it. The reply's first clause
-    may be short ("您好，", "Hello,"): it is what the caller waits for."""
+    clause so far is long enough; a short tail joins the clause before it, but for the reply's first
+    clause, which may be short ("谢谢您，", "Hello,"): it is what the caller waits for, and often cached."""
     chinese = locale.startswith("zh")
     language = "zh" if chinese else "en"
     minimum, first = _MIN_CLAUSE[language], _FIRST_CLAUSE[language]
@@ -73,7 +73,7 @@ def clauses(text: str, locale: str) -> list[str]:
         for i, piece in enumerate(pieces):
             current = join(current, piece.strip())
             last = i == len(pieces) - 1
-            if last and _size(current, locale) < minimum and len(out) > start:
+            if last and _size(current, locale) < minimum and len(out) > max(start, 1):
                 out[-1] = join(out[-1], current)
             elif last or _size(current, locale) >= (first if not out else minimum):
                 out.append(current)
