@@ -6,7 +6,6 @@ so every channel runs the very same engine.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -44,7 +43,6 @@ def build_services(settings: Settings, llm_engine: LLMEngine | None = None) -> S
     run), unless the caller opened one already: the LLM evaluation and benchmark do,
     to report why an engine is unavailable instead of falling back.
     """
-    os.environ.setdefault("SETTLE_CACHE_DIR", str(settings.cache_dir))
     from settle.agent.llm import assemble, build_llm
     from settle.agent.nlu import EmbeddingNLU
     from settle.guardrails.input_rails import InputRailScreen
@@ -56,7 +54,7 @@ def build_services(settings: Settings, llm_engine: LLMEngine | None = None) -> S
     store = Store(settings.database_url)
     rails = InputRailScreen()
     rails.warm()  # exemplar embeddings now, not on the first borrower message
-    nlu, guard = EmbeddingNLU(), ComplianceGuard()
+    nlu, guard = EmbeddingNLU(cache_dir=settings.cache_dir), ComplianceGuard()
     if llm_engine is not None:
         llm = assemble(llm_engine, nlu, guard, settings.llm_understanding_budget_s)
     else:

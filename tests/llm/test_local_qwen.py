@@ -22,7 +22,6 @@ from tests.llm.test_phrasing import CN_CTX, CN_LINE, HEARD, US_CTX, US_LINE
 from tests.support import TODAY
 
 QWEN = "qwen2.5-coder-1.5b"
-# read at collection: build_services sets SETTLE_CACHE_DIR for the process, and tests give it temporary ones
 MODELS_DIR = Settings().models_path()
 
 pytestmark = [

@@ -27,7 +27,6 @@ from tests.llm.test_phrasing import HEARD, US_CTX, US_LINE
 from tests.support import ADMIN, TODAY, Chat, us_case
 
 SMOL = "smollm2-135m"
-# read at collection: build_services sets SETTLE_CACHE_DIR for the process, and tests give it temporary ones
 MODELS_DIR = Settings().models_path()
 
 
