@@ -59,6 +59,29 @@ class Embedder:
                 self._cache.popitem(last=False)
         return vec
 
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Cached embeddings of several texts, the uncached ones in one model call:
+        a draft's sentences cost one encode, not one each."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._cache_lock:
+            for row, text in enumerate(texts):
+                hit = self._cache.get(text)
+                if hit is None:
+                    missing.setdefault(text, []).append(row)
+                else:
+                    self._cache.move_to_end(text)
+                    out[row] = hit
+        if missing:
+            fresh = self.embed_many(list(missing))
+            with self._cache_lock:
+                for (text, rows), vec in zip(missing.items(), fresh):
+                    out[rows] = vec
+                    self._cache[text] = vec
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out
+
     def clear_cache(self) -> None:
         """Forget every cached embedding (benchmarks that must meet text cold)."""
         with self._cache_lock:

@@ -75,6 +75,7 @@ from typing import Any
 import typer
 
 from settle.agent.types import CaseFacts, GuardContext, Party
+from settle.guardrails.output.text import check_locale
 from settle.prompts import load_script
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -123,14 +124,26 @@ class LabelledUtterance:
         )
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) per non-blank line; a line that is not a JSON object says where."""
+    rows = []
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"line {number}: not JSON ({error.msg})") from error
+            if not isinstance(raw, dict):
+                raise ValueError(f"line {number}: expected a JSON object")
+            rows.append((number, raw))
+    return rows
 
 
 def load_cases(path: Path = CASES) -> dict[str, CaseFacts]:
     cases = {}
-    for raw in _read_jsonl(path):
+    for _, raw in _read_jsonl(path):
         cases[raw["name"]] = CaseFacts(
             external_ref=raw["external_ref"],
             policy=raw["policy"],
@@ -161,29 +174,37 @@ def load_utterances(split: str = "all", path: Path = UTTERANCES) -> list[Labelle
         raise ValueError(f"split must be one of {SPLITS}")
     cases = load_cases()
     rows = []
-    for raw in _read_jsonl(path):
-        if split != "all" and raw["split"] != split:
-            continue
-        unknown = set(raw["expected"]) - set(CATEGORIES)
-        if unknown:
-            raise ValueError(f"{raw['id']}: unknown categories {sorted(unknown)}")
-        rows.append(
-            LabelledUtterance(
-                id=raw["id"],
-                split=raw["split"],
-                locale=raw["locale"],
-                party=Party(raw["party"]),
-                case=cases[raw["case"]] if raw.get("case") else None,
-                text=_expand_notices(raw["text"], raw["locale"]),
-                expected=frozenset(raw["expected"]),
-                first_disclosure=raw.get("first_disclosure", False),
-                allowed_amounts=tuple(Decimal(a) for a in raw.get("allowed_amounts", ())),
-                allowed_dates=tuple(dt.date.fromisoformat(d) for d in raw.get("allowed_dates", ())),
-                tag=raw.get("tag", ""),
-                batch=raw.get("batch", ""),
-            )
-        )
+    for number, raw in _read_jsonl(path):
+        try:
+            utterance = _utterance(raw, cases)
+        except KeyError as error:
+            raise ValueError(f"line {number}: missing or unknown {error}") from error
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"line {number}: {error}") from error
+        if split == "all" or utterance.split == split:
+            rows.append(utterance)
     return rows
+
+
+def _utterance(raw: dict[str, Any], cases: dict[str, CaseFacts]) -> LabelledUtterance:
+    unknown = set(raw["expected"]) - set(CATEGORIES)
+    if unknown:
+        raise ValueError(f"{raw['id']}: unknown categories {sorted(unknown)}")
+    check_locale(raw["locale"])
+    return LabelledUtterance(
+        id=raw["id"],
+        split=raw["split"],
+        locale=raw["locale"],
+        party=Party(raw["party"]),
+        case=cases[raw["case"]] if raw.get("case") else None,
+        text=_expand_notices(raw["text"], raw["locale"]),
+        expected=frozenset(raw["expected"]),
+        first_disclosure=raw.get("first_disclosure", False),
+        allowed_amounts=tuple(Decimal(a) for a in raw.get("allowed_amounts", ())),
+        allowed_dates=tuple(dt.date.fromisoformat(d) for d in raw.get("allowed_dates", ())),
+        tag=raw.get("tag", ""),
+        batch=raw.get("batch", ""),
+    )
 
 
 @dataclass
@@ -287,15 +308,15 @@ def _timed_checks(guard: Any, utterances: Iterable[LabelledUtterance], cold: boo
     return verdicts, latency
 
 
-def run_guard_eval(split: str = "test", guard: Any = None) -> GuardEvalReport:
-    """Check every utterance twice: cold (all caches emptied before each check,
-    as for a new LLM draft), then warm (as vetted lines repeat in production).
-    Scores come from the cold pass."""
+def run_guard_eval(split: str = "test", guard: Any = None, path: Path = UTTERANCES) -> GuardEvalReport:
+    """Check every utterance of `path` in `split` twice: cold (all caches
+    emptied before each check, as for a new LLM draft), then warm (as vetted
+    lines repeat in production). Scores come from the cold pass."""
     if guard is None:
         from settle.guardrails.output import ComplianceGuard
 
         guard = ComplianceGuard()
-    utterances = load_utterances(split)
+    utterances = load_utterances(split, path)
     load_before = os.getloadavg()[0]
     verdicts, cold = _timed_checks(guard, utterances, cold=True)
     for utterance in utterances:  # the cold pass kept nothing: see every line once more
@@ -371,7 +392,14 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
         from settle.guardrails.output import ComplianceGuard
 
         guard = ComplianceGuard()
-    from settle.guardrails.output.category import case_names, explained_spans, nearest_exemplar, sentences_to_compare
+    from settle.guardrails.output.category import (
+        case_names,
+        exemplar_index,
+        explained_spans,
+        semantic_categories,
+        sentence_vectors,
+        sentences_to_compare,
+    )
     from settle.guardrails.output.text import analyse
 
     utterances = load_utterances(split) + vetted_utterances()
@@ -391,8 +419,9 @@ def tune_thresholds(guard: Any = None, split: str = "dev") -> list[TunedThreshol
             analysis = analyse(utterance.text, utterance.locale)
             scores = []
             explained = () if positive else explained_spans(analysis, ctx)
-            for span in sentences_to_compare(analysis, explained, case_names(ctx)):
-                nearest = nearest_exemplar(analysis, span, ctx)
+            spans = sentences_to_compare(analysis, explained, case_names(ctx))
+            for vector in sentence_vectors(analysis, spans, ctx):
+                nearest = exemplar_index().nearest(vector, analysis.locale, semantic_categories(ctx))
                 if nearest is not None and nearest.category == validator.category:
                     scores.append((nearest.violation, nearest.margin))
             (positives if positive else compliant).append(scores)
@@ -492,17 +521,42 @@ def print_report(report: GuardEvalReport, show_misses: bool = False) -> None:
 
 
 def eval_guard_command(
-    split: str = typer.Option("test", help="test (blind, the headline), dev (tuned on) or all."),
+    split: str = typer.Option(
+        None, help="test (blind, the headline), dev (tuned on) or all; default test, or all with --data."
+    ),
+    data: Path = typer.Option(
+        None, "--data", exists=True, dir_okay=False, readable=True, help="Score this JSONL file (the format of data/guard_utterances.jsonl) instead of the shipped set."
+    ),
     misses: bool = typer.Option(False, "--misses", help="List every utterance judged differently from its label."),
     record: bool = typer.Option(False, "--record", help="Write the figures as the new regression baseline (split test)."),
     tune: bool = typer.Option(False, "--tune", help="Print paraphrase-layer thresholds tuned on the dev split."),
+    train: bool = typer.Option(
+        False, "--train", help="Retrain the classifier layer on the dev split and the exemplars; write its weights."
+    ),
 ) -> None:
     """Per-category precision and recall, false-positive rate, p50/p95 check latency (cold and warm)."""
     from settle.guardrails.output import ComplianceGuard
 
+    split = split or ("all" if data else "test")
     if split not in SPLITS:
         raise typer.BadParameter(f"split must be one of {', '.join(SPLITS)}")
+    if data is not None:
+        if record or tune or train:
+            raise typer.BadParameter("--data only scores a file: --record, --tune and --train use the shipped set")
+        try:
+            load_utterances(split, data)
+        except (OSError, ValueError) as error:
+            raise typer.BadParameter(f"{data}: {error}", param_hint="--data") from error
     guard = ComplianceGuard()
+    if train:
+        from settle.eval.guard_train import train_classifier
+        from settle.guardrails.output.classifier import WEIGHTS
+
+        result = train_classifier(guard)
+        result.classifier.save()
+        typer.echo(json.dumps(result.report, indent=2, ensure_ascii=False))
+        typer.echo(f"classifier weights written to {WEIGHTS}")
+        return
     if tune:
         for tuned in tune_thresholds(guard):
             typer.echo(
@@ -512,7 +566,7 @@ def eval_guard_command(
         return
     if record and split != "test":
         raise typer.BadParameter("--record records the blind split: use --split test")
-    report = run_guard_eval(split, guard)
+    report = run_guard_eval(split, guard, data or UTTERANCES)
     print_report(report, misses)
     if record:
         record_baseline(report)

@@ -11,12 +11,15 @@ conversation and the case. The paraphrase layer then judges only sentences no
 rule of any category has touched — a rule that matched has already decided
 (a violation, a denial such as "不会影响孩子上学", or a statement the case
 permits), and knows more than an embedding does, which barely tells "we will
-call your boss" from "we will not call your boss".
+call your boss" from "we will not call your boss". The trained layer
+(`classifier.py`) reads the same embeddings and judges the sentences the
+paraphrase layer did not flag.
 
 All six validators judge the same draft, and each needs to know what the
 others' rules explained, so one `Assessment` per draft (every applicable
 rail's rule layer, then one embedding per sentence left over) is computed by
-whichever validator asks first and read by the rest.
+whichever validator asks first and read by the rest. The draft's sentences are
+embedded in one model call.
 """
 from __future__ import annotations
 
@@ -28,8 +31,11 @@ from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+import numpy as np
+
 from settle.agent.embedding import shared_embedder
 from settle.agent.types import GuardContext
+from settle.guardrails.output.classifier import Verdict, shipped_classifier
 from settle.guardrails.output.lexicon import Hit, Lexicon
 from settle.guardrails.output.offline import (
     ErrorSpan,
@@ -57,11 +63,12 @@ from settle.prompts import load_script
 
 CONTEXT_KEY = "guard_context"
 SEMANTIC_SUFFIX = ".semantic"
+CLASSIFIER_RULE = "classifier"
 
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str  # "<category>.<rule>", with ".semantic" when found by similarity
+    rule: str  # "<category>.<rule>", with ".semantic" when found by similarity, "<category>.classifier" by the trained layer
     span: tuple[int, int]
     message: str
 
@@ -149,6 +156,7 @@ class CategoryValidator(Validator):
         found = [Finding(hit.rule.id, hit.span, hit.rule.message) for hit in outcome.affirmed if self.keep(hit, ctx)]
         found += outcome.case
         found += self._paraphrases(assessment)
+        found += self._classified(assessment)
         return sorted(found, key=lambda f: f.span)
 
     # the rule layer
@@ -189,6 +197,18 @@ class CategoryValidator(Validator):
                 rule = self.spec().lexicon.rule(nearest.rule)
                 out.append(Finding(rule.id + SEMANTIC_SUFFIX, span, f"{rule.message} (close paraphrase of a known violation)"))
         return out
+
+    # the trained layer
+    def _classified(self, assessment: Assessment) -> list[Finding]:
+        return [
+            Finding(
+                f"{self.category}.{CLASSIFIER_RULE}",
+                span,
+                f"reads as {self.category} to the trained classifier (p={verdict.probability:.2f})",
+            )
+            for span, verdict in assessment.classified.items()
+            if verdict.category == self.category
+        ]
 
 
 def validator_for(category: str) -> type[CategoryValidator]:
@@ -232,6 +252,7 @@ class Assessment:
     rules: Mapping[str, RuleOutcome]  # applicable category → its rule layer
     explained: tuple[tuple[int, int], ...]  # spans any applicable rule matched, violation or not
     nearest: Mapping[tuple[int, int], Nearest]  # unexplained sentence → its nearest violation exemplar
+    classified: Mapping[tuple[int, int], Verdict]  # unexplained sentence the paraphrase layer let pass → the trained layer's flag
 
 
 class _RecentAssessments(threading.local):
@@ -284,12 +305,25 @@ def _assess(text: str, ctx: GuardContext) -> Assessment:
         rules[cls.category] = outcome
         if cls.explains_sentences:
             explained += [hit.span for hit in outcome.hits] + [finding.span for finding in outcome.case]
-    nearest = {}
-    for span in sentences_to_compare(analysis, explained, case_names(ctx)):
-        found = nearest_exemplar(analysis, span, ctx)
-        if found is not None:
-            nearest[span] = found
-    return Assessment(analysis, MappingProxyType(rules), tuple(explained), MappingProxyType(nearest))
+    spans = sentences_to_compare(analysis, explained, case_names(ctx))
+    categories = semantic_categories(ctx)
+    nearest: dict[tuple[int, int], Nearest] = {}
+    classified: dict[tuple[int, int], Verdict] = {}
+    if spans and categories:
+        vectors = sentence_vectors(analysis, spans, ctx)
+        for span, vector in zip(spans, vectors):
+            found = exemplar_index().nearest(vector, analysis.locale, categories)
+            if found is not None:
+                nearest[span] = found
+        left = [row for row, span in enumerate(spans) if not paraphrase_flags(nearest.get(span))]
+        classifier = shipped_classifier()
+        if classifier is not None and left:
+            for row, verdict in zip(left, classifier.judge(vectors[left], categories)):
+                if verdict is not None:
+                    classified[spans[row]] = verdict
+    return Assessment(
+        analysis, MappingProxyType(rules), tuple(explained), MappingProxyType(nearest), MappingProxyType(classified)
+    )
 
 
 def explained_spans(analysis: Analysis, ctx: GuardContext) -> list[tuple[int, int]]:
@@ -322,10 +356,32 @@ def sentences_to_compare(
     ]
 
 
-def nearest_exemplar(analysis: Analysis, span: tuple[int, int], ctx: GuardContext) -> Nearest | None:
-    """The sentence's nearest violation exemplar among the semantic categories that apply here."""
-    categories = frozenset(cls.category for cls in _rails(ctx) if cls.spec().thresholds is not None)
-    if not categories:
-        return None
-    vector = shared_embedder().embed(embedding_text(analysis.sentence_text(span), case_names(ctx)))
-    return exemplar_index().nearest(vector, analysis.locale, categories)
+def classifier_sentences(text: str, ctx: GuardContext) -> list[tuple[int, int]]:
+    """The sentences of a draft the trained layer judges: those the rules and
+    the paraphrase layer left (as `_assess` picks them)."""
+    assessment = assess(text, ctx)
+    return [
+        span
+        for span in sentences_to_compare(assessment.analysis, assessment.explained, case_names(ctx))
+        if not paraphrase_flags(assessment.nearest.get(span))
+    ]
+
+
+def semantic_categories(ctx: GuardContext) -> frozenset[str]:
+    """The categories with a paraphrase layer that apply here: the ones the
+    embedding layers (paraphrase and trained) may flag."""
+    return frozenset(cls.category for cls in _rails(ctx) if cls.spec().thresholds is not None)
+
+
+def sentence_vectors(analysis: Analysis, spans: Iterable[tuple[int, int]], ctx: GuardContext) -> np.ndarray:
+    """The sentences' embeddings, as the embedding layers see them, in one model call."""
+    names = case_names(ctx)
+    return shared_embedder().embed_batch([embedding_text(analysis.sentence_text(span), names) for span in spans])
+
+
+def paraphrase_flags(nearest: Nearest | None) -> bool:
+    """Whether the paraphrase layer flags a sentence with this nearest exemplar."""
+    if nearest is None:
+        return False
+    thresholds = load_spec(nearest.category).thresholds
+    return thresholds is not None and nearest.passes(thresholds)
