@@ -33,7 +33,7 @@ def test_its_threshold_keeps_the_out_of_fold_dev_false_positive_rate_in_budget()
     ("locale", "text", "category"),
     [
         ("zh-CN", "你要一直不露面,我们的人就跟着你,你去哪儿我们去哪儿。", "threat"),
-        ("en-US", "Talking to you is like talking to a wall.", "abuse"),
+        ("en-US", "Are you dense, or just pretending not to understand?", "abuse"),
     ],
 )
 def test_a_sentence_only_the_trained_layer_catches_is_reported_with_its_rule_and_span(guard, locale, text, category):
@@ -52,7 +52,7 @@ def test_a_category_that_does_not_apply_is_never_the_answer():
     classes = (COMPLIANT, "threat", "third_party_disclosure")
     weights = np.zeros((3, 3), dtype=np.float32)
     weights[2, 0] = 10.0  # the first feature reads as third_party_disclosure
-    classifier = SentenceClassifier(classes, weights, 0.5, "", {})
+    classifier = SentenceClassifier(classes, weights, 0.6, "", {})
     vectors = np.array([[1.0, 0.0]], dtype=np.float32)
     assert classifier.judge(vectors, {"threat", "third_party_disclosure"})[0].category == "third_party_disclosure"
     assert classifier.judge(vectors, {"threat"}) == [None]
@@ -93,6 +93,8 @@ def test_training_reads_the_dev_split_only(guard, monkeypatch):
 
     monkeypatch.setattr(guard_train, "load_utterances", spy)
     monkeypatch.setattr(guard_train, "vetted_utterances", lambda: real_vetted()[:5])
+    # the exemplars read no utterance and cost a minute to embed: leave them out here
+    monkeypatch.setattr(guard_train.Trainer, "fixed_examples", lambda self: guard_train.Examples())
     result = guard_train.train_classifier(guard, TrainingSettings(max_dev_fpr=0.02, folds=2, l2=1e-4, steps=20))
     assert asked == ["dev"]
     assert result.report["dev_lines"] == 30

@@ -239,7 +239,7 @@ def train_classifier(guard: Any = None, settings: TrainingSettings | None = None
         return {trainer.classes[k] for k, p in scored[i] if p >= threshold}
 
     def dev_fpr(threshold: float) -> float:
-        return sum(bool(lines[i].flagged_before or flagged_at(i, threshold)) for i in compliant) / len(compliant)
+        return sum(bool(lines[i].flagged_before or flagged_at(i, threshold)) for i in compliant) / max(len(compliant), 1)
 
     threshold = next((t for t in THRESHOLDS if dev_fpr(t) <= trainer.settings.max_dev_fpr), 1.0)
     final = trainer.train(fixed, lines)
