@@ -95,9 +95,9 @@ def test_training_reads_the_dev_split_only(guard, monkeypatch):
     monkeypatch.setattr(guard_train, "vetted_utterances", lambda: real_vetted()[:5])
     # the exemplars read no utterance and cost a minute to embed: leave them out here
     monkeypatch.setattr(guard_train.Trainer, "fixed_examples", lambda self: guard_train.Examples())
-    result = guard_train.train_classifier(guard, TrainingSettings(max_dev_fpr=0.02, folds=2, l2=1e-4, steps=20))
+    classifier = guard_train.train_classifier(guard, TrainingSettings(max_dev_fpr=0.02, folds=2, l2=1e-4, steps=20))
     assert asked == ["dev"]
-    assert result.report["dev_lines"] == 30
+    assert classifier.report["dev_lines"] == 30
 
 
 def test_eval_scores_a_labelled_file_and_refuses_a_malformed_one(tmp_path):

@@ -561,9 +561,9 @@ def eval_guard_command(
         from settle.eval.guard_train import train_classifier
         from settle.guardrails.output.classifier import WEIGHTS
 
-        result = train_classifier(guard)
-        result.classifier.save()
-        typer.echo(json.dumps(result.report, indent=2, ensure_ascii=False))
+        classifier = train_classifier(guard)
+        classifier.save()
+        typer.echo(json.dumps(classifier.report, indent=2, ensure_ascii=False))
         typer.echo(f"classifier weights written to {WEIGHTS}")
         return
     if tune:

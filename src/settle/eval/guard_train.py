@@ -40,7 +40,7 @@ from settle.guardrails.output.category import (
     sentence_vectors,
     sentences_to_compare,
 )
-from settle.guardrails.output.classifier import COMPLIANT, SentenceClassifier, fingerprint, fit, softmax
+from settle.guardrails.output.classifier import COMPLIANT, SentenceClassifier, fingerprint, fit, logits, softmax
 from settle.guardrails.output.settings import OUTPUT_DIR, output_settings, read_yaml
 from settle.guardrails.output.semantic import vetted_sentences
 from settle.guardrails.output.text import LOCALES, analyse, embedding_text
@@ -178,7 +178,7 @@ class Trainer:
                 ambiguous.append(line)
         weights = self._fit(plain)
         for line in ambiguous:
-            probs = softmax(line.sentences @ weights[:, :-1].T + weights[:, -1], line.mask)
+            probs = softmax(logits(weights, line.sentences), line.mask)
             chosen: dict[int, list[str]] = {}
             for category in sorted(line.labels):
                 chosen.setdefault(int(np.argmax(probs[:, self.classes.index(category)])), []).append(category)
@@ -200,18 +200,12 @@ def _best(weights: np.ndarray, vectors: np.ndarray, mask: np.ndarray) -> list[tu
     """Per sentence, the most probable category (class index) and its probability."""
     if not len(vectors):
         return []
-    probs = softmax(vectors @ weights[:, :-1].T + weights[:, -1], mask)
+    probs = softmax(logits(weights, vectors), mask)
     best = 1 + np.argmax(probs[:, 1:], axis=1)
     return [(int(k), float(probs[row, k])) for row, k in enumerate(best)]
 
 
-@dataclass(frozen=True)
-class TrainingResult:
-    classifier: SentenceClassifier
-    report: dict[str, Any]
-
-
-def train_classifier(guard: Any = None, settings: TrainingSettings | None = None) -> TrainingResult:
+def train_classifier(guard: Any = None, settings: TrainingSettings | None = None) -> SentenceClassifier:
     """Train the layer on the dev split and the exemplars; nothing is written."""
     if guard is None:
         from settle.guardrails.output import ComplianceGuard
@@ -278,8 +272,7 @@ def train_classifier(guard: Any = None, settings: TrainingSettings | None = None
             "recall_of_the_layer_alone": {c: "%d/%d" % recall_alone(c) for c in trainer.classes[1:]},
         },
     }
-    classifier = SentenceClassifier(trainer.classes, final, threshold, training_fingerprint(), report)
-    return TrainingResult(classifier, report)
+    return SentenceClassifier(trainer.classes, final, threshold, training_fingerprint(), report)
 
 
 def training_fingerprint() -> str:
