@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from settle.eval.live_server import served
-from settle.eval.twilio_caller import SimulatedTwilioCall
+from settle.eval.twilio_caller import CallEnded, SimulatedTwilioCall
 from settle.voice.scoring import tokens
 from tests.support import DEBT_WORDS_EN, STAFF, assert_no_debt_details, cn_case, us_case
 from tests.voice.calls import TWILIO_TOKEN, voice_app
@@ -31,14 +31,10 @@ def _place_and_answer(services, case_body, answered_by: str):
         assert placed.status_code == 201, placed.text
         twilio = SimulatedTwilioCall(base, TWILIO_TOKEN)
         await twilio.answer(placed.json()["twiml_url"], {"AnsweredBy": answered_by})
-        turn = None
-        closed = asyncio.create_task(twilio.closed.wait())
-        got = asyncio.create_task(twilio.agent_turn())
-        done, _ = await asyncio.wait({closed, got}, timeout=180, return_when=asyncio.FIRST_COMPLETED)
-        if got in done:
-            turn = got.result()
-        else:
-            got.cancel()
+        try:
+            turn = await twilio.agent_turn(timeout=180)
+        except CallEnded:
+            turn = None
         await twilio.wait_closed(timeout=120)  # the agent hangs up: nothing else may be said
         return placed.json()["id"], turn
 

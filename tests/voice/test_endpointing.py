@@ -11,7 +11,7 @@ from settle.voice.types import Audio
 def _feed(endpointer: Endpointer, samples: np.ndarray, chunk: int = 320) -> list:
     events = []
     for start in range(0, len(samples), chunk):
-        events += endpointer.feed(samples[start : start + chunk])
+        events += endpointer.feed(Audio(samples[start : start + chunk], endpointer.rate))
     return events
 
 
@@ -56,3 +56,13 @@ def test_the_last_pause_before_the_end_has_the_utterances_audio(vad, shared_audi
     assert np.array_equal(matching[0].audio.samples, last.audio.samples)
     # earlier pauses (JFK pauses between phrases) were followed by more speech: another revision
     assert all(p.revision < last.revision for p in pauses if p is not matching[0])
+
+
+def test_telephone_audio_is_handed_on_at_its_own_rate(vad, shared_audio):
+    """8 kHz in, 8 kHz out: speech-to-text resamples the utterance whole, at high quality."""
+    phone = resample(read_wav(shared_audio / "phone" / "en_jfk_phone8k.wav"), 8000)
+    endpointer = Endpointer(vad.detector(), rate=8000)
+    events = _feed(endpointer, np.concatenate([phone.samples, np.zeros(8000, np.float32)]), chunk=160)
+    utterances = [e for e in events if isinstance(e, Utterance)]
+    assert utterances and all(u.audio.rate == 8000 for u in utterances)
+    assert sum(u.audio.duration_s for u in utterances) >= 0.7 * phone.duration_s

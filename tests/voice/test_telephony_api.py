@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from pydantic import SecretStr
+from starlette.websockets import WebSocketDisconnect
 
 from settle.voice.twilio import request_signature
 from tests.support import STAFF, cn_case, us_case
@@ -147,9 +148,10 @@ def test_without_the_speech_engines_calls_are_refused_with_the_reason(client, se
     response = client.post("/v1/calls", json={"case_id": case["id"]}, headers=STAFF)
     assert response.status_code == 503
     assert "voice is not available" in response.json()["detail"]
-    with pytest.raises(Exception):
+    with pytest.raises(WebSocketDisconnect) as closed:
         with client.websocket_connect("/v1/voice/media") as socket:
             socket.receive_text()
+    assert closed.value.code == 1011 and "voice is not available" in closed.value.reason
 
 
 def test_a_malformed_call_request_is_a_422(telephony):

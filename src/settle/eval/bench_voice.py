@@ -8,7 +8,8 @@ Three figures, each through the real pieces:
   and a simulated Twilio that speaks in real time; from the moment the
   borrower's last word ends (the utterance's own trailing silence taken off) to
   the first `media` frame of the answer. The deterministic engine (no LLM).
-- Concurrent calls: the same calls, K at once; K is sustained in real time when
+- Concurrent calls: the same calls, K at once (each borrower hears the agent's
+  reply out, in real time, before answering); K is sustained in real time when
   the answers stay within the latency target (p50 ≤ 1.0 s) and none has to wait
   more than twice that at p95.
 """
@@ -111,10 +112,11 @@ async def _one_call(base: str, locale: str, speech: list[Audio], latencies: list
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         created = await client.post("/v1/cases", json=body, headers={"Authorization": "Bearer bench"})
         created.raise_for_status()
-    twilio = SimulatedTwilioCall(base, TWILIO_TOKEN, fast_speech=False)
+    twilio = SimulatedTwilioCall(base, TWILIO_TOKEN, playback="realtime", fast_speech=False)
     await twilio.answer(f"{base}/v1/voice/twiml", {"From": body["debtor"]["phone"], "To": "+18005550100", "Direction": "inbound"})
     await twilio.agent_turn()
     for audio in speech:
+        await twilio.listen()  # the borrower hears the agent out, then answers
         ended = await twilio.say(audio) - trailing_silence_s(audio)
         turn = await twilio.agent_turn()
         if turn.first_audio_at is not None:

@@ -28,6 +28,10 @@ FRAME_S = 0.02
 SILENCE = b"\xff" * FRAME_BYTES  # μ-law silence
 
 
+class CallEnded(Exception):
+    """The agent hung up while a turn was awaited."""
+
+
 @dataclass
 class AgentTurn:
     """The agent's audio of one turn (up to its `turn<N>` mark), and when its first byte arrived."""
@@ -46,8 +50,9 @@ class _Heard:
 
 class SimulatedTwilioCall:
     """One call. `playback`: "instant" answers marks at once (the agent's audio is taken as heard
-    as soon as it arrives); "hold" answers none until `release_marks()` (the agent is still
-    talking — a barge-in test speaks over it)."""
+    as soon as it arrives); "realtime" answers each once the audio before it would have played
+    (and `listen()` waits for that, as a borrower hears a reply out before answering); "hold"
+    answers none until `release_marks()` (the agent is still talking — a barge-in test speaks over it)."""
 
     def __init__(self, base_url: str, auth_token: str, playback: str = "instant", fast_speech: bool = True) -> None:
         self.base_url = base_url.rstrip("/")
@@ -65,6 +70,7 @@ class SimulatedTwilioCall:
         self.closed = asyncio.Event()
         self.close_reason: str | None = None
         self.sent_audio_s = 0.0
+        self._played_until = 0.0  # monotonic time the agent audio received so far ends playing
 
     # -- the webhook -------------------------------------------------------------------------
     async def webhook(self, url: str, form: dict[str, str]) -> httpx.Response:
@@ -105,7 +111,21 @@ class SimulatedTwilioCall:
         return await done
 
     async def agent_turn(self, timeout: float = 120.0) -> AgentTurn:
-        return await asyncio.wait_for(self._turns.get(), timeout)
+        """The agent's next whole turn; `CallEnded` if the agent hangs up first."""
+        turn = asyncio.ensure_future(self._turns.get())
+        closed = asyncio.ensure_future(self.closed.wait())
+        done, _ = await asyncio.wait({turn, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        closed.cancel()
+        if turn in done:
+            return turn.result()
+        turn.cancel()
+        if not done:
+            raise TimeoutError(f"no agent turn within {timeout} s")
+        raise CallEnded(f"the call ended before the agent's next turn ({self.close_reason or 'no reason given'})")
+
+    async def listen(self) -> None:
+        """Hear the agent's audio out (with realtime playback): wait until it has all played."""
+        await asyncio.sleep(max(0.0, self._played_until - time.monotonic()))
 
     def release_marks(self) -> None:
         """The agent's audio so far has played: answer the marks held back."""
@@ -161,11 +181,15 @@ class SimulatedTwilioCall:
                 message = json.loads(text)
                 event = message.get("event")
                 if event == "media":
+                    now = time.monotonic()
                     if self._heard.first_at is None:
-                        self._heard.first_at = time.monotonic()
-                    self._heard.chunks.append(base64.b64decode(message["media"]["payload"]))
+                        self._heard.first_at = now
+                    payload = base64.b64decode(message["media"]["payload"])
+                    self._heard.chunks.append(payload)
+                    self._played_until = max(now, self._played_until) + len(payload) / 8000
                 elif event == "clear":
                     self._heard.cleared = True
+                    self._played_until = time.monotonic()
                     self.release_marks()  # Twilio answers the pending marks at once on a clear
                 elif event == "mark":
                     await self._played(message["mark"]["name"])
@@ -182,10 +206,14 @@ class SimulatedTwilioCall:
             await self._turns.put(AgentTurn(Audio(samples, 8000), heard.first_at, heard.cleared))
         if self.playback == "hold":
             self._held.append(name)
+        elif self.playback == "realtime":
+            asyncio.ensure_future(self._mark(name, delay=self._played_until - time.monotonic()))
         else:
             await self._mark(name)
 
-    async def _mark(self, name: str) -> None:
+    async def _mark(self, name: str, delay: float = 0.0) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
         if not self.closed.is_set():
             await self._send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
 

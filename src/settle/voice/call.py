@@ -31,8 +31,8 @@ from typing import Protocol
 from settle.agent.pipeline import TurnPipeline
 from settle.agent.types import Outcome
 from settle.store.models import Conversation
-from settle.voice.audio import StreamResampler, resample
-from settle.voice.endpointing import SPEECH_RATE, EndpointTiming, Endpointer, Paused, SpeechStarted, Utterance
+from settle.voice.audio import resample
+from settle.voice.endpointing import EndpointTiming, Endpointer, Paused, SpeechStarted, Utterance
 from settle.voice.engines import SpeechEngines
 from settle.voice.synthesis import clauses
 from settle.voice.types import Audio, Transcript
@@ -103,8 +103,7 @@ class CallSession:
         self.recorder = recorder
         self.on_turn = on_turn or (lambda _turn: None)
         self.on_finished = on_finished or (lambda: None)
-        self._to_speech_rate = StreamResampler(inbound_rate, SPEECH_RATE)
-        self._endpointer = Endpointer(speech.vad.detector(), timing.endpoint)
+        self._endpointer = Endpointer(speech.vad.detector(), timing.endpoint, rate=inbound_rate)
         self._lock = threading.RLock()
         self._jobs: queue.Queue[tuple[str, object] | None] = queue.Queue()
         # what the speaker says, in order: a line's text, or None for the end of an agent turn
@@ -145,7 +144,7 @@ class CallSession:
             return
         if self.recorder is not None:
             self.recorder.caller(audio)
-        for event in self._endpointer.feed(self._to_speech_rate(audio.samples)):
+        for event in self._endpointer.feed(audio):
             if isinstance(event, SpeechStarted):
                 self._barge_in()
             elif isinstance(event, Paused):

@@ -1,10 +1,14 @@
 """Turn-taking on a stream of caller audio: when the borrower starts speaking, and when they are done.
 
-Silero VAD scores each 32 ms frame; a run of speech frames at least
+Silero VAD scores each 32 ms frame (16 kHz, from the caller's audio through a
+low-latency stream resampler); a run of speech frames at least
 `min_speech_s` long is the start of speech (shorter ones — a cough, a click on
 the line — are not), and `end_of_speech_s` of non-speech after it is the end.
 The utterance handed on keeps a little audio from before the start (Whisper
-needs the onset) and ends shortly after the last speech frame. Everything is
+needs the onset) and ends shortly after the last speech frame, at the caller's
+own sample rate: speech-to-text resamples it whole, at high quality (the
+low-latency filter that feeds the VAD costs Whisper digits — 四位 heard as
+此位). Everything is
 counted in audio time, not wall time, so a call behaves the same however fast
 its frames arrive (a test streams faster than real time).
 
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from settle.voice.audio import StreamResampler
 from settle.voice.types import Audio, SpeechDetector
 
 SPEECH_RATE = 16000
@@ -46,7 +51,7 @@ class SpeechStarted:
 
 @dataclass(frozen=True)
 class Utterance:
-    audio: Audio  # 16 kHz
+    audio: Audio  # at the caller's rate
     started_s: float
     ended_s: float  # audio time of the end of the last speech frame
     revision: int  # speech frames in it: a `Paused` with the same revision had the same audio
@@ -61,14 +66,18 @@ class Paused:
 
 
 class Endpointer:
-    """One call's end-of-speech detector: `feed()` 16 kHz samples, get `SpeechStarted` / `Utterance` events."""
+    """One call's end-of-speech detector: `feed()` the caller's audio (at `rate`), get events."""
 
-    def __init__(self, detector: SpeechDetector, timing: EndpointTiming = EndpointTiming()) -> None:
+    def __init__(self, detector: SpeechDetector, timing: EndpointTiming = EndpointTiming(), rate: int = SPEECH_RATE) -> None:
         self.detector = detector
         self.timing = timing
+        self.rate = rate
         self._frame = detector.frame_samples
         self._frame_s = self._frame / SPEECH_RATE
-        self._pending = np.zeros(0, np.float32)
+        self._to_vad = StreamResampler(rate, SPEECH_RATE)
+        self._pending = np.zeros(0, np.float32)  # 16 kHz, for the VAD
+        self._native = np.zeros(0, np.float32)  # the same audio at the caller's rate
+        self._native_taken = 0
         self._history: deque[np.ndarray] = deque(maxlen=max(1, round(timing.pre_roll_s / self._frame_s)))
         self._frames = 0  # frames scored so far: the audio clock
         self._run: list[np.ndarray] = []  # a run of speech frames not yet long enough to count
@@ -86,23 +95,35 @@ class Endpointer:
     def in_speech(self) -> bool:
         return self._speech is not None
 
-    def feed(self, samples: np.ndarray) -> list[SpeechStarted | Paused | Utterance]:
-        self._pending = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
+    def feed(self, audio: Audio) -> list[SpeechStarted | Paused | Utterance]:
+        if audio.rate != self.rate:
+            raise ValueError(f"this endpointer takes {self.rate} Hz audio, got {audio.rate} Hz")
+        samples = np.asarray(audio.samples, dtype=np.float32)
+        self._pending = np.concatenate([self._pending, self._to_vad(samples)])
+        self._native = np.concatenate([self._native, samples])
         events: list[SpeechStarted | Paused | Utterance] = []
         whole = len(self._pending) // self._frame * self._frame
         for frame in self._pending[:whole].reshape(-1, self._frame):
-            event = self._score(frame)
+            event = self._score(frame, self._native_frame())
             if event is not None:
                 events.append(event)
         self._pending = self._pending[whole:]
         return events
 
-    def _score(self, frame: np.ndarray) -> SpeechStarted | Paused | Utterance | None:
+    def _native_frame(self) -> np.ndarray:
+        """The caller-rate samples of the next VAD frame (a frame's share, so rates need not divide)."""
+        end = round((self._frames + 1) * self._frame * self.rate / SPEECH_RATE)
+        count = max(0, end - self._native_taken)
+        frame, self._native = self._native[:count], self._native[count:]
+        self._native_taken += len(frame)
+        return frame
+
+    def _score(self, frame: np.ndarray, native: np.ndarray) -> SpeechStarted | Paused | Utterance | None:
         speech = self.detector.probability(frame) >= self.timing.speech_threshold
         self._frames += 1
         if self._speech is None:
-            return self._listen(frame, speech)
-        self._speech.append(frame)
+            return self._listen(native, speech)
+        self._speech.append(native)
         if speech:
             self._silent_frames = 0
             self._speech_frames += 1
@@ -136,7 +157,7 @@ class Endpointer:
     def _heard_so_far(self) -> Audio:
         """The utterance up to its last speech frame and a short tail: the same at a pause and at its end."""
         keep = len(self._speech) - self._silent_frames + max(0, round(self.timing.tail_s / self._frame_s))
-        return Audio(np.concatenate(self._speech[: min(keep, len(self._speech))]), SPEECH_RATE)
+        return Audio(np.concatenate(self._speech[: min(keep, len(self._speech))]), self.rate)
 
     def _finish(self) -> Utterance:
         utterance = Utterance(self._heard_so_far(), self._started_s, self._last_speech_s, self._speech_frames)
