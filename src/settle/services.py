@@ -6,6 +6,8 @@ so every channel runs the very same engine.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,8 +18,11 @@ from settle.agent.policy import DialoguePolicy
 from settle.config import Settings
 from settle.store.repository import Store
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from settle.agent.llm import LLMEngine, LLMParts
+    from settle.voice.engines import SpeechEngines
 
 
 @dataclass
@@ -29,6 +34,26 @@ class Services:
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.timezone.utc))
     # the LLM in the loop; None runs the deterministic engine (SETTLE_LLM=none, or its fallback)
     llm: LLMParts | None = None
+    # the voice channel's engines (speech-to-text, VAD, synthesis); None with the reason when off
+    speech: SpeechEngines | None = None
+    speech_unavailable: str | None = "voice is off (SETTLE_VOICE=false)"
+
+    def load_speech(self, warm_up: bool = True) -> None:
+        """Load the speech engines once (the app's lifespan); without their models, voice stays off and says why.
+        `warm_up`: synthesize the script's fixed clauses behind the start-up (once; they are cached on disk)."""
+        from settle.models import ModelNotInstalled
+        from settle.voice.engines import load_speech
+
+        if not self.settings.voice:
+            return
+        try:
+            self.speech, self.speech_unavailable = load_speech(self.settings), None
+        except (ModelNotInstalled, ValueError, RuntimeError, OSError) as exc:
+            log.warning("voice is off: %s", exc)
+            self.speech_unavailable = str(exc)
+            return
+        if warm_up:
+            threading.Thread(target=self.speech.synthesizer.warm_up, name="tts-warm-up", daemon=True).start()
 
     def close(self) -> None:
         if self.llm is not None:

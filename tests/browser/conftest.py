@@ -6,8 +6,6 @@ database, so the page is exercised through the real HTTP stack, engine and store
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from settle.eval.live_server import served
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,7 +31,6 @@ ADMIN_TOKEN = "test-admin"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # how long a page waits for an element or a reply; a turn is milliseconds, but CI machines get busy
 PAGE_WAIT_MS = 30_000
-SERVER_START_DEADLINE_S = 240  # the lifespan loads models; a loaded 2-core machine needs a minute or more
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1}
@@ -124,22 +121,8 @@ class LiveServer:
 @contextmanager
 def serving(app) -> Iterator[LiveServer]:
     """`app` under uvicorn on a free loopback port, for as long as the block runs."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="settle-browser-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_DEADLINE_S
-    while not server.started:
-        if not thread.is_alive():
-            pytest.fail("the Settle app failed to start under uvicorn (see the captured log)")
-        if time.monotonic() > deadline:
-            pytest.fail(f"the Settle app did not start within {SERVER_START_DEADLINE_S} s")
-        time.sleep(0.05)
-    host, port = server.servers[0].sockets[0].getsockname()[:2]
-    try:
-        yield LiveServer(f"http://{host}:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(app) as url:
+        yield LiveServer(url)
 
 
 @pytest.fixture(scope="session")
@@ -149,7 +132,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     database = tmp_path_factory.mktemp("browser-db") / "settle.db"
     # the deterministic engine, whatever SETTLE_LLM says in this shell
-    with serving(create_app(Settings(database_url=f"sqlite:///{database}", admin_token=ADMIN_TOKEN, llm="none"))) as live:
+    with serving(create_app(Settings(database_url=f"sqlite:///{database}", admin_token=ADMIN_TOKEN, llm="none",
+                                       voice=False))) as live:
         yield live
 
 

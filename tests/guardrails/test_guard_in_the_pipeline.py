@@ -13,7 +13,7 @@ from settle.store.repository import Store, case_facts
 from tests.support import STAFF, TODAY, Chat, cn_case, make_services, us_case
 
 # lines that may be said before the right party is verified
-PRE_VERIFICATION = ("greeting.", "verification.", "robot.", "third_party.", "wrong_number.", "cease.", "attorney.", "callback.", "handoff.", "guard.")
+PRE_VERIFICATION = ("greeting.", "verification.", "robot.", "third_party.", "wrong_number.", "cease.", "attorney.", "callback.", "handoff.", "guard.", "opening.", "voice.")
 TONE_DAYS = {"reminder": 3, "firm": 12, "escalation": 40}
 
 

@@ -133,6 +133,7 @@ def test_not_paid_off_is_not_full_amount():
     ("后四位是幺三五七", "1357"),
     ("号码后四位是八八六一", "8861"),
     ("身份证后四位１２３４", "1234"),  # full-width digits
+    ("身分正后,四位是一二三死。", "1234"),  # speech-to-text: a comma inside the cue, 四 heard as 死
 ])
 def test_id_last4(text, last4):
     assert parse_id_last4(text, "zh-CN") == last4

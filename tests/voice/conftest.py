@@ -42,3 +42,21 @@ def synthesizer(speech_settings, tmp_path_factory):
 
     return load_synthesizer(speech_settings.model_copy(update={"cache_dir": tmp_path_factory.mktemp("cache"),
                                                                "models_dir": speech_settings.models_path()}))
+
+
+@pytest.fixture
+def voice_services(sqlite_url, nlu, guard, rails, stt, vad, synthesizer, tmp_path):
+    """The real engine on a fresh database, with the real speech engines and telephony configured."""
+    from pydantic import SecretStr
+
+    from settle.voice.engines import SpeechEngines
+    from tests.support import make_services
+    from tests.voice.calls import TWILIO_TOKEN
+
+    services = make_services(sqlite_url, nlu, guard, rails)
+    services.settings = services.settings.model_copy(update={
+        "twilio_auth_token": SecretStr(TWILIO_TOKEN), "recordings_dir": tmp_path / "recordings", "callback_number": "+1 800 555 0100",
+    })
+    services.speech, services.speech_unavailable = SpeechEngines(stt=stt, vad=vad, synthesizer=synthesizer), None
+    yield services
+    services.close()

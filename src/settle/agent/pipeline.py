@@ -26,11 +26,14 @@ from settle.agent.types import (
     Intent,
     NLUContext,
     Outcome,
+    Party,
     RailSignal,
     Stage,
     Understanding,
 )
 from settle.guardrails import InputRails, OutputGuard
+from settle.guardrails.contact import load_pack
+from settle.prompts import load_flow
 from settle.store.models import Case, Conversation
 from settle.store.repository import CommitmentRecord, EventRecord, Store, TurnRecord, case_facts
 
@@ -168,15 +171,23 @@ class TurnPipeline:
         facts = case_facts(case)
         state = DialogueState()
         decision = self.policy.open(state, facts)
-        agent_turns = self._speak(decision.says, state, facts, self.today(facts), started=None)
+        notices = [(Stage.GREETING, Say(step)) for step in load_flow().get("opening_notices_by_channel", {}).get(channel, ())]
+        agent_turns = self._speak([*notices, *decision.says], state, facts, self.today(facts), started=None)
         token = secrets.token_urlsafe(32)
         conversation = self.store.create_conversation(case, channel, direction, token, state.to_json(), agent_turns, actor)
         return conversation, token, [SentMessage("agent", t.text) for t in agent_turns]
 
-    def handle(self, conversation: Conversation, text: str, on_sentence: Callable[[str], None] | None = None) -> TurnResult:
+    def handle(
+        self,
+        conversation: Conversation,
+        text: str,
+        on_sentence: Callable[[str], None] | None = None,
+        asr_confidence: float | None = None,
+    ) -> TurnResult:
         """Answer one borrower message. `on_sentence` gets each guarded piece of the reply as soon
         as it may be sent (an LLM's first sentence before the rest is generated), as a `Sentence`;
-        the pieces of one message, joined, are that message's text in the result."""
+        the pieces of one message, joined, are that message's text in the result. A spoken message
+        comes with how sure speech-to-text was (`asr_confidence`), stored with it."""
         started = time.perf_counter()
         facts = case_facts(conversation.case)
         state = DialogueState.from_json(conversation.state)
@@ -203,6 +214,7 @@ class TurnPipeline:
             events=tuple(EventRecord("input", s.kind, s.rule, s.span, text) for s in signals),
             prompt_id=understanding.prompt_id,
             model=understanding.model,
+            asr_confidence=asr_confidence,
         )
         commitment = _commitment(state, facts)
         flags = OUTCOME_FLAGS[state.outcome](conversation.channel, state) if state.outcome in OUTCOME_FLAGS else None
@@ -214,6 +226,47 @@ class TurnPipeline:
             outcome=state.outcome,
             commitment=commitment,
         )
+
+    def say(self, conversation: Conversation, step: str, end_with: Outcome | None = None) -> str:
+        """Say one script line outside the script's turns (a call's "are you still there?"), guarded
+        and stored like any agent turn; `end_with` ends the conversation with that outcome."""
+        facts = case_facts(conversation.case)
+        state = DialogueState.from_json(conversation.state)
+        if state.ended:
+            raise ValueError("the conversation has ended")
+        stage = state.stage
+        if end_with is not None:
+            state.stage, state.outcome = Stage.ENDED, end_with
+        [record] = self._speak([(stage, Say(step))], state, facts, self.today(facts), started=None)
+        self.store.record_turn(conversation, state.to_json(), [record])
+        return record.text
+
+    def voicemail(self, case: Case, callback_number: str) -> tuple[Conversation, str] | None:
+        """The policy pack's limited-content voicemail (the agent's name, a call-back request, the
+        number), checked as if heard by anyone — nothing about the debt may pass — and stored as a
+        conversation that ends with it. None when the pack has no voicemail for the locale, no
+        call-back number is configured, or the guard blocks it: then nothing is left at all."""
+        facts = case_facts(case)
+        pack = load_pack(facts.policy)
+        if not callback_number or facts.locale not in pack.voicemail:
+            return None
+        text = pack.voicemail_message(facts.locale, agent_name=facts.agent_name, callback_number=callback_number)
+        verdict = self.guard.check(text, GuardContext(locale=facts.locale, party=Party.UNVERIFIED, case=facts, stage=Stage.GREETING))
+        if not verdict.allowed:
+            return None
+        state = DialogueState(stage=Stage.ENDED, outcome=Outcome.VOICEMAIL)
+        record = TurnRecord(speaker="agent", text=text, stage=Stage.GREETING.value, step="voicemail")
+        conversation = self.store.create_conversation(case, "voice", "outbound", secrets.token_urlsafe(32), state.to_json(), [], "agent")
+        self.store.record_turn(conversation, state.to_json(), [record])
+        return conversation, text
+
+    def end(self, conversation: Conversation, outcome: Outcome) -> None:
+        """End a conversation the borrower left (a call hung up mid-script), saying nothing."""
+        state = DialogueState.from_json(conversation.state)
+        if state.ended:
+            return
+        state.stage, state.outcome = Stage.ENDED, outcome
+        self.store.record_turn(conversation, state.to_json(), [])
 
     def _history(self, conversation: Conversation) -> tuple[tuple[str, str], ...]:
         if not self.history_turns:

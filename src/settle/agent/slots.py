@@ -514,10 +514,13 @@ def parse_date(text: str, locale: str, today: dt.date, payday: int | None = None
 
 # ---------------------------------------------------------------- identity answers
 
-_ZH_ID_DIGIT = "0-9零〇一二三四五六七八九幺"
+# 死 (sǐ) is how speech-to-text often writes a spoken 四 (sì) in a run of digits ("一二三死")
+_ZH_ASR_DIGITS = {"死": "四"}
+_ZH_ID_DIGIT = "0-9零〇一二三四五六七八九幺" + "".join(_ZH_ASR_DIGITS)
 _ID_LAST4 = {
     "zh": re.compile(
-        rf"(?:后四位|后4位|末四位|末4位|最后四位|最后4位|尾号|尾数|末尾四位|后面四位)(?:数字|号码|数)?"
+        # a transcript may put a comma inside the cue ("身份证后，四位是")
+        rf"(?:后[,，]?四位|后4位|末四位|末4位|最后四位|最后4位|尾号|尾数|末尾四位|后面四位)(?:数字|号码|数)?"
         rf"(?:是|为|:)?\s*(?P<id>[{_ZH_ID_DIGIT}]{{3}}[{_ZH_ID_DIGIT}Xx])(?![\d{_ZH_ID_DIGIT}])"),
     "en": re.compile(
         r"(?:last\s+(?:four|4)(?:\s+digits)?(?:\s+of\s+(?:my\s+)?(?:ssn|social(?:\s+security(?:\s+number)?)?|id|"
@@ -534,7 +537,8 @@ def _find_id_last4(text: str, language: Language) -> tuple[str, Span] | None:
     m = _ID_LAST4[language].search(text)
     if m is None:
         return None
-    return re.sub(r"[\s-]", "", _digits_of(m["id"])).upper(), m.span()
+    spoken = "".join(_ZH_ASR_DIGITS.get(c, c) for c in m["id"])
+    return re.sub(r"[\s-]", "", _digits_of(spoken)).upper(), m.span()
 
 
 def parse_id_last4(text: str, locale: str) -> str | None:

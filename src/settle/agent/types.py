@@ -37,6 +37,9 @@ class Outcome(StrEnum):
     CEASE = "cease"
     HANDOFF = "handoff"
     VERIFICATION_FAILED = "verification_failed"
+    NO_RESPONSE = "no_response"  # a call in which the borrower fell silent and did not come back
+    HUNG_UP = "hung_up"  # the borrower hung up before the conversation came to an end
+    VOICEMAIL = "voicemail"  # an answering machine took the call: the limited-content message only
 
 
 class Intent(StrEnum):

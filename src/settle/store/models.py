@@ -84,9 +84,36 @@ class Turn(Base):
     # the LLM prompt and model behind this turn (its understanding, or its wording); none without an LLM
     prompt_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
     model: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # what speech-to-text heard a borrower's spoken turn as: Whisper's confidence in [0, 1]; none in chat
+    asr_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     conversation: Mapped[Conversation] = relationship(back_populates="turns")
     events: Mapped[list["GuardrailEvent"]] = relationship(back_populates="turn")
+
+
+class Call(Base):
+    """A telephone call: placed (outbound) or taken (inbound). A call the debtor answers becomes a
+    conversation with channel "voice"; one that no one (or a machine) answers stays an attempt,
+    which the contact policy counts. The media token lets one media stream join the call, once."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"), nullable=True, unique=True)
+    direction: Mapped[str] = mapped_column(String(10))  # outbound | inbound
+    number: Mapped[str] = mapped_column(String(40))  # the debtor's number, dialled or calling
+    # queued → answered | voicemail | no_answer | failed → completed
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    provider_sid: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)  # Twilio's CallSid
+    answered_by: Mapped[str | None] = mapped_column(String(30), nullable=True)  # human | machine_* | …
+    media_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    media_claimed: Mapped[bool] = mapped_column(Boolean, default=False)
+    recording_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    case: Mapped[Case] = relationship()
 
 
 class GuardrailEvent(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from settle.store.db import make_engine, migrate
 from settle.store.models import (
     AppSecret,
     AuditEntry,
+    Call,
     Case,
     Commitment,
     Conversation,
@@ -75,6 +77,7 @@ class TurnRecord:
     events: tuple[EventRecord, ...] = ()
     prompt_id: str | None = None
     model: str | None = None
+    asr_confidence: float | None = None  # a spoken borrower turn: how sure speech-to-text was
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,17 @@ class Store:
             raise NotFound(f"no case with reference {external_ref!r}")
         return case
 
+    def find_case_by_phone(self, number: str) -> Case | None:
+        """The newest case whose debtor's number is `number`, written with or without a country code or trunk 0."""
+        national = re.sub(r"\D", "", number)[-10:]
+        if len(national) < 7:
+            return None
+        with self._sessions() as session:
+            candidates = session.scalars(
+                select(Case).where(Case.phone.like(f"%{national[-4:]}")).order_by(Case.created_at.desc())
+            ).all()
+        return next((case for case in candidates if re.sub(r"\D", "", case.phone)[-10:] == national), None)
+
     # -- conversations --------------------------------------------------------
     def create_conversation(
         self, case: Case, channel: str, direction: str, token: str, state: dict[str, Any], opening: Sequence[TurnRecord], actor: str
@@ -195,13 +209,15 @@ class Store:
         with self._sessions() as session:
             return list(session.scalars(select(Conversation).where(Conversation.case_id == case_id).order_by(Conversation.started_at)))
 
-    def contact_attempts(self, case_id: str) -> list[tuple[dt.datetime, bool, str]]:
-        """(started, connected, channel) of every contact with the case's debtor.
+    def contact_attempts(self, case_id: str) -> list[tuple[dt.datetime, bool, str, str | None]]:
+        """(started, connected, channel, number) of every contact with the case's debtor.
 
         Outbound conversations are attempts, answered or not; an inbound one
         counts only once the borrower spoke. A conversation is connected when
-        the borrower said anything. Inbound contacts are counted too, which
-        errs on the side of contacting less.
+        the borrower said anything. Calls that never became a conversation (no
+        answer, a voicemail, a failed dial) are unanswered attempts on the
+        number dialled. Inbound contacts are counted too, which errs on the
+        side of contacting less.
         """
         spoke = select(Turn.conversation_id).where(Turn.speaker == "borrower").distinct().subquery()
         with self._sessions() as session:
@@ -210,11 +226,15 @@ class Store:
                 .outerjoin(spoke, spoke.c.conversation_id == Conversation.id)
                 .where(Conversation.case_id == case_id)
             ).all()
+            unanswered = session.execute(
+                select(Call.created_at, Call.number).where(Call.case_id == case_id, Call.conversation_id.is_(None))
+            ).all()
         attempts = []
         for started_at, channel, direction, spoken in rows:
             connected = spoken is not None
             if direction == "outbound" or connected:
-                attempts.append((_aware(started_at), connected, channel))
+                attempts.append((_aware(started_at), connected, channel, None))
+        attempts.extend((_aware(created_at), False, "voice", number) for created_at, number in unanswered)
         return attempts
 
     def transcript(self, conversation_id: str) -> tuple[Conversation, list[Turn], Commitment | None]:
@@ -298,6 +318,7 @@ class Store:
                 latency_ms=record.latency_ms,
                 prompt_id=record.prompt_id,
                 model=record.model,
+                asr_confidence=record.asr_confidence,
             )
             session.add(turn)
             session.flush()
@@ -314,6 +335,64 @@ class Store:
                         replacement=event.replacement,
                     )
                 )
+
+    # -- calls ------------------------------------------------------------------
+    def create_call(self, case: Case, direction: str, number: str, actor: str, provider_sid: str | None = None,
+                    at: dt.datetime | None = None) -> Call:
+        """`at`: when the call is placed, by the app's clock (the contact policy counts it on that day)."""
+        call = Call(id=str(uuid.uuid4()), case_id=case.id, direction=direction, number=number, status="queued",
+                    provider_sid=provider_sid, media_claimed=False, created_at=at or utcnow())
+        with self.session() as session:
+            session.add(call)
+            session.flush()
+            self._audit(session, actor, "call.create", "call", call.id, {"case_id": case.id, "direction": direction})
+        return call
+
+    def get_call(self, call_id: str) -> Call:
+        with self._sessions() as session:
+            call = session.get(Call, call_id, options=[selectinload(Call.case)])
+        if call is None:
+            raise NotFound(f"no call {call_id!r}")
+        return call
+
+    def answer_call(self, call_id: str, media_token: str, status: str, provider_sid: str | None, answered_by: str | None) -> None:
+        """The call was answered (by a person or a machine): a media stream may now join it, once, with `media_token`."""
+        with self.session() as session:
+            call = session.get(Call, call_id)
+            if call is None:
+                raise NotFound(f"no call {call_id!r}")
+            if call.media_claimed or call.ended_at is not None:
+                raise Conflict(f"call {call_id!r} already has its media stream")
+            call.status, call.answered_by = status, answered_by
+            call.provider_sid = provider_sid or call.provider_sid
+            call.media_token_hash = hash_token(media_token)
+
+    def claim_call_media(self, call_id: str, media_token: str) -> Call | None:
+        """The one media stream of a call: the first that shows the call's token gets it; None for any other."""
+        with self.session() as session:
+            result = session.execute(
+                update(Call)
+                .where(Call.id == call_id, Call.media_token_hash == hash_token(media_token), Call.media_claimed.is_(False),
+                       Call.ended_at.is_(None))
+                .values(media_claimed=True)
+            )
+        return self.get_call(call_id) if result.rowcount == 1 else None
+
+    def attach_conversation(self, call_id: str, conversation_id: str, recording_path: str | None) -> None:
+        with self.session() as session:
+            session.execute(update(Call).where(Call.id == call_id).values(conversation_id=conversation_id,
+                                                                           recording_path=recording_path))
+
+    def end_call(self, call_id: str, status: str | None = None, recording_path: str | None = None) -> None:
+        """The call is over; `status` (no_answer, failed, …) when it is not what the call already says."""
+        with self.session() as session:
+            call = session.get(Call, call_id)
+            if call is None:
+                raise NotFound(f"no call {call_id!r}")
+            call.status = status or ("completed" if call.status == "answered" else call.status)
+            call.recording_path = recording_path or call.recording_path
+            call.ended_at = call.ended_at or utcnow()
+            self._audit(session, "agent", "call.end", "call", call_id, {"status": call.status})
 
     # -- audit ------------------------------------------------------------------
     def audit(self, actor: str, action: str, subject_type: str, subject_id: str, details: dict[str, Any] | None = None) -> None:

@@ -191,6 +191,7 @@ def get_transcript(conversation_id: str, _: str = Depends(require_staff), servic
                 "prompt_id": t.prompt_id,  # the LLM prompt and model behind this turn, if any
                 "model": t.model,
                 "latency_ms": t.latency_ms,
+                "asr_confidence": t.asr_confidence,  # a spoken turn: how sure speech-to-text was
                 "at": t.created_at,
                 "guardrail_events": [
                     {
