@@ -41,6 +41,11 @@ class Outcome(StrEnum):
     HUNG_UP = "hung_up"  # the borrower hung up before the conversation came to an end
     VOICEMAIL = "voicemail"  # an answering machine took the call: the limited-content message only
 
+    @property
+    def only_on_calls(self) -> bool:
+        """Outcomes the telephone decides (silence, a hang-up, a machine), never a borrower's words."""
+        return self in (Outcome.NO_RESPONSE, Outcome.HUNG_UP, Outcome.VOICEMAIL)
+
 
 class Intent(StrEnum):
     """What a borrower message means, as far as the script is concerned."""
