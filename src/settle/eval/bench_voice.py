@@ -87,6 +87,11 @@ class VoiceBenchReport:
     def sustained_calls(self) -> int:
         return max((level.calls for level in self.levels if level.sustained), default=0)
 
+    @staticmethod
+    def level_line(level: Level) -> str:
+        return (f"{level.calls:>16}   {len(level.latencies_s):>5}   {level.p50:5.2f}   {level.p95:5.2f}"
+                f"   {level.completed:>4}/{level.attempted:<4}   {'yes' if level.sustained else 'no'}")
+
     def format(self) -> str:
         single = self.levels[0]
         lines = [
@@ -95,9 +100,7 @@ class VoiceBenchReport:
             f"over {len(single.latencies_s)} turns (target p50 ≤ {TARGET_P50_S:.1f} s)",
             "concurrent calls   turns   p50 s   p95 s   completed   real time",
         ]
-        for level in self.levels:
-            lines.append(f"{level.calls:>16}   {len(level.latencies_s):>5}   {level.p50:5.2f}   {level.p95:5.2f}"
-                         f"   {level.completed:>4}/{level.attempted:<4}   {'yes' if level.sustained else 'no'}")
+        lines.extend(self.level_line(level) for level in self.levels)
         lines.append(f"concurrent calls sustained in real time: {self.sustained_calls} (target ≥ 4)")
         return "\n".join(lines)
 
@@ -174,6 +177,7 @@ def run_voice_benchmark(levels: list[int], rounds: int, progress=lambda _m: None
                     for _ in range(rounds):
                         asyncio.run(_round(base, level, borrower))
                     measured.append(level)
+                    progress(VoiceBenchReport.level_line(level))  # as each level ends: a long run shows its figures so far
         finally:
             services.close()
     audio_s = sum(audio.duration_s for audio, _ in utterances)

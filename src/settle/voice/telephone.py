@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 
 from fastapi import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketDisconnected
 
 from settle.services import Services
 from settle.voice.call import HeardTurn
@@ -94,8 +95,8 @@ async def serve_media_stream(websocket: WebSocket, services: Services, on_turn: 
                 session.played(event.name)
             elif isinstance(event, Stop):
                 break
-    except WebSocketDisconnect:
-        pass
+    except (WebSocketDisconnect, WebSocketDisconnected):
+        pass  # the caller hung up, or the agent did (the sender closed the socket)
     except ProtocolError as exc:
         log.warning("media stream refused: %s", exc.reason)
         send(HANG_UP)
