@@ -3,22 +3,20 @@ transcript with a blocked draft, set a review status. Screenshots go to artifact
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, Response, expect, sync_playwright
 
 from settle.api.app import create_app
+from settle.eval.live_server import served
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PAGE_WAIT_MS,
     SCREENSHOTS,
-    SERVER_START_DEADLINE_S,
     PageWatch,
 )
 from tests.console.conversations import BAD_DRAFT_EN, Sample, hold_sample_conversations
@@ -43,20 +41,10 @@ def live_console(nlu, guard, rails, tmp_path_factory) -> Iterator[Console]:
     database = tmp_path_factory.mktemp("console-db") / "settle.db"
     services = make_services(f"sqlite:///{database}", nlu, guard, rails)
     app = create_app(services.settings, services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="settle-console-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + SERVER_START_DEADLINE_S
-    while not server.started:
-        assert thread.is_alive(), "the Settle app failed to start under uvicorn"
-        assert time.monotonic() < deadline, f"the Settle app did not start within {SERVER_START_DEADLINE_S} s"
-        time.sleep(0.05)
-    host, port = server.servers[0].sockets[0].getsockname()[:2]
-    add_staff(services.store)
-    sample = hold_sample_conversations(TestClient(app))
-    yield Console(f"http://{host}:{port}", sample)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as base_url:
+        add_staff(services.store)
+        sample = hold_sample_conversations(TestClient(app))
+        yield Console(base_url, sample)
     services.close()
 
 
