@@ -3,7 +3,6 @@ machine gets only the limited-content voicemail (or nothing), and silence gets a
 polite end."""
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import httpx
@@ -13,7 +12,7 @@ from settle.eval.live_server import served
 from settle.eval.twilio_caller import CallEnded, SimulatedTwilioCall
 from settle.voice.scoring import tokens
 from tests.support import DEBT_WORDS_EN, STAFF, assert_no_debt_details, cn_case, us_case
-from tests.voice.calls import TWILIO_TOKEN, voice_app
+from tests.voice.calls import TWILIO_TOKEN, run_call, voice_app
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -40,7 +39,7 @@ def _place_and_answer(services, case_body, answered_by: str):
 
     with served(voice_app(services)) as base:
         services.settings.public_url = base
-        return asyncio.run(call(base))
+        return run_call(call(base))
 
 
 def test_an_answering_machine_hears_only_the_limited_content_voicemail(voice_services, stt):
@@ -85,7 +84,7 @@ def test_silence_gets_a_reprompt_then_a_polite_end(voice_services):
 
     with served(voice_app(services)) as base:
         services.settings.public_url = base
-        call_id, turns = asyncio.run(call(base))
+        call_id, turns = run_call(call(base))
     conversation, stored, _ = services.store.transcript(services.store.get_call(call_id).conversation_id)
     steps = [t.step for t in stored]
     assert steps[-2:] == ["voice.reprompt", "voice.no_response"], steps

@@ -3,7 +3,6 @@ speech as μ-law frames into the media WebSocket of a live server; what the agen
 audio, is transcribed back, and must match the text the store says was sent."""
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import wave
 
@@ -18,7 +17,7 @@ from settle.voice.audio import resample
 from settle.voice.scoring import error_rate
 from settle.voice.types import Audio
 from tests.support import STAFF, cn_case, us_case
-from tests.voice.calls import TWILIO_TOKEN, agent_lines_after, voice_app
+from tests.voice.calls import TWILIO_TOKEN, agent_lines_after, run_call, voice_app
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -86,7 +85,7 @@ def test_a_whole_call_reaches_a_promise_and_says_what_the_store_says(locale, voi
 
     with served(voice_app(services)) as base:
         services.settings.public_url = base
-        call_id, turns = asyncio.run(call(base))
+        call_id, turns = run_call(call(base))
 
     record = services.store.get_call(call_id)
     conversation, stored, commitment = services.store.transcript(record.conversation_id)
@@ -132,7 +131,7 @@ def test_barge_in_clears_the_agent_audio_and_the_interruption_is_answered(voice_
 
     with served(voice_app(services)) as base:
         services.settings.public_url = base
-        call_id, opening, answer = asyncio.run(call(base))
+        call_id, opening, answer = run_call(call(base))
     assert answer.cleared or opening.cleared, "speech over the agent's audio must send `clear`"
     conversation, stored, _ = services.store.transcript(services.store.get_call(call_id).conversation_id)
     borrower = [t for t in stored if t.speaker == "borrower"]
