@@ -81,11 +81,21 @@ def serve(
     uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port, log_level="info")
 
 
+def _case_by_ref(services, ref: str):
+    """The case a terminal command names, or exit 2 saying how to get the demo cases."""
+    from settle.store.repository import NotFound
+
+    try:
+        return services.store.get_case_by_ref(ref)
+    except NotFound as exc:
+        typer.echo(f"error: {exc}. Run `settle seed-demo` for the demo cases.", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def call(case: str = typer.Option(..., "--case", help="External reference of the case, e.g. DEMO-US-001.")) -> None:
     """Talk with the agent through this machine's microphone and speaker (a voice call, stored like any other)."""
     from settle.services import build_services
-    from settle.store.repository import NotFound
     from settle.voice.local import NoAudioDevice, Playback, open_duplex_stream, talk_locally
 
     try:  # before loading anything: a machine without a microphone and speaker says so at once
@@ -95,11 +105,7 @@ def call(case: str = typer.Option(..., "--case", help="External reference of the
         raise typer.Exit(3) from None
     services = build_services(Settings())
     try:
-        try:
-            case_row = services.store.get_case_by_ref(case)
-        except NotFound as exc:
-            typer.echo(f"error: {exc}. Run `settle seed-demo` for the demo cases.", err=True)
-            raise typer.Exit(2) from None
+        case_row = _case_by_ref(services, case)
         typer.echo("Loading the speech engines…", err=True)
         try:
             conversation_id = talk_locally(
@@ -140,15 +146,10 @@ def seed_demo() -> None:
 def chat(case: str = typer.Option(..., "--case", help="External reference of the case, e.g. DEMO-CN-001.")) -> None:
     """Hold a conversation in the terminal against the same engine as the API."""
     from settle.services import build_services
-    from settle.store.repository import NotFound
 
     services = build_services(Settings())
     try:
-        try:
-            case_row = services.store.get_case_by_ref(case)
-        except NotFound as exc:
-            typer.echo(f"error: {exc}. Run `settle seed-demo` for the demo cases.", err=True)
-            raise typer.Exit(2) from None
+        case_row = _case_by_ref(services, case)
         conversation, _token, messages = services.pipeline.start(case_row, "chat", "inbound", actor="cli")
         for message in messages:
             typer.secho(f"agent> {message.text}", fg="cyan")
