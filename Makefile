@@ -12,13 +12,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# llama.cpp (the [llm] extra's server) compiles from source for this CPU, less its AMX tiles:
+# a -march=native build runs AMX tile instructions wherever the CPU lists AMX, also where the
+# kernel has not enabled them (a general protection fault on the first request). Never from pip's
+# wheel cache, which may hold a native build.
+NO_AMX := $(if $(filter x86_64,$(shell uname -m)),-mno-amx-tile -mno-amx-int8 -mno-amx-bf16)
+LLAMA_CPP := $(shell grep -o "llama-cpp-python\[server\]==[0-9.]*" pyproject.toml)
+$(VENV)/.llama-cpp: $(BIN)/python pyproject.toml
+	CMAKE_ARGS="-DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'" $(BIN)/pip install --quiet --no-cache-dir --force-reinstall --no-deps '$(LLAMA_CPP)'
+	touch $@
+
 # re-install whenever pyproject.toml changes; the [llm] extra is the local model server
-$(VENV)/.installed: $(BIN)/python pyproject.toml
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(VENV)/.llama-cpp
 	$(BIN)/pip install --quiet -e '.[llm]'
 	@test -f $(HOME)/.guardrailsrc || cp .guardrailsrc $(HOME)/.guardrailsrc  # guardrails-ai: no metrics, no remote calls
 	touch $@
 
-$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml $(VENV)/.llama-cpp
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet --no-deps openai-whisper==20250625  # its needs are in [dev]; its triton pin is not wanted
 	@test -f $(HOME)/.guardrailsrc || cp .guardrailsrc $(HOME)/.guardrailsrc  # guardrails-ai: no metrics, no remote calls

@@ -4,7 +4,7 @@ Three figures, each through the real pieces:
 
 - STT real-time factor: compute seconds over audio seconds, transcribing the
   shared clips (originals and telephone-band copies) with the call settings.
-- End of speech → first agent audio: whole scripted calls through a live server
+- End of speech → first agent audio: whole scripted calls (one per language) through a live server
   and a simulated Twilio that speaks in real time; from the moment the
   borrower's last word ends (the utterance's own trailing silence taken off) to
   the first `media` frame of the answer. The deterministic engine (no LLM).
@@ -59,9 +59,13 @@ def _percentile(values: list[float], q: float) -> float:
 @dataclass
 class Level:
     calls: int  # at once
-    latencies_s: list[float] = field(default_factory=list)
+    by_locale: dict[str, list[float]] = field(default_factory=dict)  # each answer's latency, by the call's language
     attempted: int = 0
     completed: int = 0  # calls the agent saw through to its goodbye
+
+    @property
+    def latencies_s(self) -> list[float]:
+        return [latency for latencies in self.by_locale.values() for latency in latencies]
 
     @property
     def p50(self) -> float:
@@ -98,6 +102,8 @@ class VoiceBenchReport:
             f"STT real-time factor: {self.stt_rtf:.3f} ({self.stt_audio_s:.0f} s of speech; target ≤ 0.25)",
             f"end of speech → first agent audio, one call at a time: p50 {single.p50:.2f} s, p95 {single.p95:.2f} s "
             f"over {len(single.latencies_s)} turns (target p50 ≤ {TARGET_P50_S:.1f} s)",
+            *(f"  {locale}: p50 {_percentile(latencies, 0.5):.2f} s, p95 {_percentile(latencies, 0.95):.2f} s "
+              f"over {len(latencies)} turns" for locale, latencies in sorted(single.by_locale.items())),
             "concurrent calls   turns   p50 s   p95 s   completed   real time",
         ]
         lines.extend(self.level_line(level) for level in self.levels)
@@ -128,12 +134,11 @@ async def _one_call(base: str, locale: str, speech: list[Audio], latencies: list
     return True
 
 
-async def _round(base: str, level: Level, speech: dict[str, list[Audio]]) -> None:
-    """`level.calls` calls at once, the languages alternating."""
-    locales = list(speech)
+async def _round(base: str, level: Level, speech: dict[str, list[Audio]], first: int) -> None:
+    """`level.calls` calls at once, the languages alternating from the `first`-th."""
+    locales = [list(speech)[(first + i) % len(speech)] for i in range(level.calls)]
     results = await asyncio.gather(
-        *(_one_call(base, locales[i % len(locales)], speech[locales[i % len(locales)]], level.latencies_s)
-          for i in range(level.calls)),
+        *(_one_call(base, locale, speech[locale], level.by_locale.setdefault(locale, [])) for locale in locales),
         return_exceptions=True,
     )
     level.attempted += level.calls
@@ -174,8 +179,9 @@ def run_voice_benchmark(levels: list[int], rounds: int, progress=lambda _m: None
                 for calls in [1, *levels]:
                     progress(f"{calls} call(s) at once, {rounds} round(s)")
                     level = Level(calls)
-                    for _ in range(rounds):
-                        asyncio.run(_round(base, level, borrower))
+                    # one call at a time still speaks every language: a round per language
+                    for index in range(rounds * (len(borrower) if calls == 1 else 1)):
+                        asyncio.run(_round(base, level, borrower, first=index))
                     measured.append(level)
                     progress(VoiceBenchReport.level_line(level))  # as each level ends: a long run shows its figures so far
         finally:

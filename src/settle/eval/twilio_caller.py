@@ -105,23 +105,26 @@ class SimulatedTwilioCall:
         self._tasks = [asyncio.create_task(self._line()), asyncio.create_task(self._receive())]
 
     async def say(self, audio: Audio) -> float:
-        """Send the borrower's speech; returns the moment its last frame went out (the end of speech)."""
+        """Send the borrower's speech; returns the moment its last frame went out (the end of speech),
+        `CallEnded` if the line closes first."""
         done = asyncio.get_running_loop().create_future()
         await self._speech.put((telephone_bytes(audio), done))
-        return await done
+        return await self._unless_closed(done, None, "the end of the borrower's speech")
 
     async def agent_turn(self, timeout: float = 120.0) -> AgentTurn:
         """The agent's next whole turn; `CallEnded` if the agent hangs up first."""
-        turn = asyncio.ensure_future(self._turns.get())
+        return await self._unless_closed(asyncio.ensure_future(self._turns.get()), timeout, "the agent's next turn")
+
+    async def _unless_closed(self, awaited: asyncio.Future, timeout: float | None, what: str):
         closed = asyncio.ensure_future(self.closed.wait())
-        done, _ = await asyncio.wait({turn, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({awaited, closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         closed.cancel()
-        if turn in done:
-            return turn.result()
-        turn.cancel()
+        if awaited in done:
+            return awaited.result()
+        awaited.cancel()
         if not done:
-            raise TimeoutError(f"no agent turn within {timeout} s")
-        raise CallEnded(f"the call ended before the agent's next turn ({self.close_reason or 'no reason given'})")
+            raise TimeoutError(f"waited {timeout} s for {what}")
+        raise CallEnded(f"the call ended before {what} ({self.close_reason or 'no reason given'})")
 
     async def listen(self) -> None:
         """Hear the agent's audio out (with realtime playback): wait until it has all played."""

@@ -10,10 +10,22 @@ the decoder's context on every window and can echo back on silence).
 One engine serves every call of the process: faster-whisper runs up to
 `workers` transcriptions in parallel (each with `threads` threads), so
 concurrent calls share one copy of the weights.
+
+A caller's turn is a few seconds long, but Whisper pads every input to a
+30-second window, and the encoder's cost over that window is most of the time
+of a transcription (1.1 s of 1.3 s for three seconds of speech, one thread).
+CTranslate2 encodes shorter windows too: with `min_window_s` below 30 the
+audio plus two seconds, at least `min_window_s`, is encoded instead. At ten
+seconds the shared clips keep their error rates (Mandarin CER 12.1%, English
+WER 1.6%) and the real-time factor falls from 0.20 to 0.07 — but short
+Mandarin turns over the telephone lose a leading "对" ("对，我是张伟" heard as
+"我是张伟", once as "不是，我是张伟"), even at twenty seconds. A debt collector
+must not mishear yes as no, so the full window is the default.
 """
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +36,8 @@ from settle.voice.audio import resample
 from settle.voice.types import Audio, Transcript
 
 STT_RATE = 16000
+FRAMES_PER_S = 100  # Whisper's mel frames
+WINDOW_MARGIN_S, FULL_WINDOW_S = 2.0, 30.0
 LANGUAGES = {"zh-CN": "zh", "en-US": "en"}
 
 
@@ -65,26 +79,51 @@ def _samples(audio: Audio) -> np.ndarray:
     return np.ascontiguousarray(resample(audio, STT_RATE).samples, dtype=np.float32)
 
 
+def window_frames(duration_s: float, min_window_s: float) -> int:
+    """Mel frames the encoder is given for audio this long: the audio and a margin, within Whisper's window."""
+    return round(FRAMES_PER_S * min(FULL_WINDOW_S, max(min_window_s, duration_s + WINDOW_MARGIN_S)))
+
+
+def _windowed_model_class():
+    """faster-whisper's model, encoding the window `transcribe` sets for its thread rather than 30 seconds."""
+    from faster_whisper import WhisperModel
+
+    class WindowedWhisperModel(WhisperModel):
+        window = threading.local()  # per transcription: concurrent calls transcribe on their own threads
+
+        def encode(self, features: np.ndarray):
+            frames = getattr(self.window, "frames", None)
+            if frames is not None and features.shape[-1] > frames:
+                features = np.ascontiguousarray(features[..., :frames])
+            return super().encode(features)
+
+    return WindowedWhisperModel
+
+
 class FasterWhisperSTT:
     """Whisper on CTranslate2: the model folder from `settle models install` (whisper-base)."""
 
     def __init__(self, model_dir: Path, *, threads: int = 1, workers: int = 2, beam_size: int = 1,
-                 compute_type: str = "int8") -> None:
-        from faster_whisper import WhisperModel
-
+                 compute_type: str = "int8", min_window_s: float = FULL_WINDOW_S) -> None:
         self.beam_size = beam_size
-        self.model = WhisperModel(str(model_dir), device="cpu", compute_type=compute_type, cpu_threads=threads,
-                                  num_workers=workers, local_files_only=True)
+        self.min_window_s = min_window_s
+        self.model = _windowed_model_class()(str(model_dir), device="cpu", compute_type=compute_type,
+                                             cpu_threads=threads, num_workers=workers, local_files_only=True)
 
     def transcribe(self, audio: Audio, locale: str) -> Transcript:
         language = language_of(locale)
         if not len(audio.samples):
             return Transcript("", 0.0, language)
-        segments, _info = self.model.transcribe(
-            _samples(audio), language=language, task="transcribe", beam_size=self.beam_size,
-            condition_on_previous_text=False, without_timestamps=True, vad_filter=False,
-        )
-        segments = list(segments)
+        samples = _samples(audio)
+        self.model.window.frames = window_frames(len(samples) / STT_RATE, self.min_window_s)
+        try:
+            segments, _info = self.model.transcribe(
+                samples, language=language, task="transcribe", beam_size=self.beam_size,
+                condition_on_previous_text=False, without_timestamps=True, vad_filter=False,
+            )
+            segments = list(segments)
+        finally:
+            self.model.window.frames = None
         return Transcript(
             text=_text_of((s.text for s in segments), language),
             confidence=confidence_of((s.avg_logprob, s.no_speech_prob, len(s.tokens)) for s in segments),
