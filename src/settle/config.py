@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     # threads per transcription, and transcriptions run in parallel (calls share one model)
     stt_threads: int = 1
     stt_workers: int = 2
-    # seconds of Whisper's 30 s window the encoder is given at least (the audio and 2 s): 10 is three
-    # times faster, but short Mandarin telephone turns lose a leading "对" (voice/stt.py)
-    stt_min_window_s: float = Field(30.0, ge=1.0, le=30.0)
+    # audio that fits in this encoder window with 2 s to spare is encoded in it, not in Whisper's
+    # full 30 s: 10 transcribes a caller's turn 3x faster, but hears Mandarin telephone speech
+    # worse (voice/stt.py), so the default is the full window
+    stt_short_window_s: float = Field(30.0, ge=1.0, le=30.0)
     # Speech synthesis: onnxruntime threads per synthesis (calls share one session per voice)
     tts_threads: int = 1
     # a voice pack of kokoro-82m; jf_gongitsune had the lowest round-trip CER of the five (settle eval tts)

@@ -75,26 +75,25 @@ def test_telephone_rate_audio_is_resampled_for_whisper(stt, shared_audio):
     assert "ask not what your country can do for you" in stt.transcribe(eight_k, "en-US").text.lower().replace(",", "")
 
 
-def test_the_encoder_window_is_the_audio_and_a_margin_within_whispers_thirty_seconds():
-    assert window_frames(1.0, 10.0) == 1000  # at least the minimum
-    assert window_frames(10.0, 10.0) == 1200
-    assert window_frames(29.5, 10.0) == window_frames(60.0, 10.0) == window_frames(1.0, 30.0) == 3000
+def test_audio_that_fits_is_encoded_in_the_short_window_longer_audio_in_whispers_thirty_seconds():
+    assert window_frames(1.0, 10.0) == window_frames(8.0, 10.0) == 1000
+    assert window_frames(8.5, 10.0) == window_frames(60.0, 10.0) == window_frames(1.0, 30.0) == 3000
 
 
-@pytest.mark.parametrize("min_window_s", [10.0, 30.0])
-def test_the_encoder_is_given_the_configured_window(speech_settings, shared_audio, monkeypatch, min_window_s):
+@pytest.mark.parametrize("short_window_s", [10.0, 30.0])
+def test_the_encoder_is_given_the_configured_window(speech_settings, shared_audio, monkeypatch, short_window_s):
     from faster_whisper import WhisperModel
 
     from settle.voice.engines import load_stt
 
-    stt = load_stt(speech_settings.model_copy(update={"stt_min_window_s": min_window_s}))
+    stt = load_stt(speech_settings.model_copy(update={"stt_short_window_s": short_window_s}))
     seen = []
     encode = WhisperModel.encode
     monkeypatch.setattr(WhisperModel, "encode", lambda self, features: seen.append(features.shape[-1]) or encode(self, features))
     clip = next(c for c in clips() if c.file == "en_jfk.wav")
     three_seconds = resample(read_wav(shared_audio / clip.file), 16000)
     heard = stt.transcribe(Audio(three_seconds.samples[: 3 * 16000], 16000), "en-US")
-    assert set(seen) == {window_frames(3.0, min_window_s)}
+    assert set(seen) == {window_frames(3.0, short_window_s)}
     assert "fellow americans" in heard.text.lower()
     assert stt.model.window.frames is None  # the thread's window is put back
 

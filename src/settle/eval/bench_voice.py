@@ -62,6 +62,7 @@ class Level:
     by_locale: dict[str, list[float]] = field(default_factory=dict)  # each answer's latency, by the call's language
     attempted: int = 0
     completed: int = 0  # calls the agent saw through to its goodbye
+    ended_early: int = 0  # of those, calls the agent ended before the borrower's script did (a mishearing)
 
     @property
     def latencies_s(self) -> list[float]:
@@ -93,8 +94,9 @@ class VoiceBenchReport:
 
     @staticmethod
     def level_line(level: Level) -> str:
+        early = f"   ({level.ended_early} ended early by the agent)" if level.ended_early else ""
         return (f"{level.calls:>16}   {len(level.latencies_s):>5}   {level.p50:5.2f}   {level.p95:5.2f}"
-                f"   {level.completed:>4}/{level.attempted:<4}   {'yes' if level.sustained else 'no'}")
+                f"   {level.completed:>4}/{level.attempted:<4}   {'yes' if level.sustained else 'no'}{early}")
 
     def format(self) -> str:
         single = self.levels[0]
@@ -111,11 +113,13 @@ class VoiceBenchReport:
         return "\n".join(lines)
 
 
-async def _one_call(base: str, locale: str, speech: list[Audio], latencies: list[float]) -> bool:
-    """An inbound call from the demo debtor's number, spoken in real time, until the agent hangs up."""
+async def _one_call(base: str, locale: str, speech: list[Audio], latencies: list[float]) -> str:
+    """An inbound call from the demo debtor's number, spoken in real time, until the agent hangs up:
+    "whole" when the borrower's script ran out first, "ended early" when the agent said goodbye before
+    (it heard something else than was said: speech-to-text, not the machine's load)."""
     import httpx
 
-    from settle.eval.twilio_caller import SimulatedTwilioCall
+    from settle.eval.twilio_caller import CallEnded, SimulatedTwilioCall
 
     body = {**case_body(locale), "ai_voice_consent": True}
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
@@ -124,14 +128,17 @@ async def _one_call(base: str, locale: str, speech: list[Audio], latencies: list
     twilio = SimulatedTwilioCall(base, TWILIO_TOKEN, playback="realtime", fast_speech=False)
     await twilio.answer(f"{base}/v1/voice/twiml", {"From": body["debtor"]["phone"], "To": "+18005550100", "Direction": "inbound"})
     await twilio.agent_turn()
-    for audio in speech:
-        await twilio.listen()  # the borrower hears the agent out, then answers
-        ended = await twilio.say(audio) - trailing_silence_s(audio)
-        turn = await twilio.agent_turn()
-        if turn.first_audio_at is not None:
-            latencies.append(turn.first_audio_at - ended)
+    try:
+        for audio in speech:
+            await twilio.listen()  # the borrower hears the agent out, then answers
+            ended = await twilio.say(audio) - trailing_silence_s(audio)
+            turn = await twilio.agent_turn()
+            if turn.first_audio_at is not None:
+                latencies.append(turn.first_audio_at - ended)
+    except CallEnded:
+        return "ended early"
     await twilio.wait_closed(timeout=120)
-    return True
+    return "whole"
 
 
 async def _round(base: str, level: Level, speech: dict[str, list[Audio]], first: int) -> None:
@@ -142,7 +149,8 @@ async def _round(base: str, level: Level, speech: dict[str, list[Audio]], first:
         return_exceptions=True,
     )
     level.attempted += level.calls
-    level.completed += sum(1 for r in results if r is True)
+    level.completed += sum(1 for r in results if r in ("whole", "ended early"))
+    level.ended_early += sum(1 for r in results if r == "ended early")
 
 
 def run_voice_benchmark(levels: list[int], rounds: int, progress=lambda _m: None) -> VoiceBenchReport:

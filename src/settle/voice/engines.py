@@ -33,7 +33,7 @@ def load_stt(settings: Settings) -> SpeechToText:
     return FasterWhisperSTT(
         installed_model(settings.stt_model, settings.models_path()),
         threads=settings.stt_threads, workers=settings.stt_workers, beam_size=settings.stt_beam_size,
-        min_window_s=settings.stt_min_window_s,
+        short_window_s=settings.stt_short_window_s,
     )
 
 

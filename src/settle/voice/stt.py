@@ -14,13 +14,15 @@ concurrent calls share one copy of the weights.
 A caller's turn is a few seconds long, but Whisper pads every input to a
 30-second window, and the encoder's cost over that window is most of the time
 of a transcription (1.1 s of 1.3 s for three seconds of speech, one thread).
-CTranslate2 encodes shorter windows too: with `min_window_s` below 30 the
-audio plus two seconds, at least `min_window_s`, is encoded instead. At ten
-seconds the shared clips keep their error rates (Mandarin CER 12.1%, English
-WER 1.6%) and the real-time factor falls from 0.20 to 0.07 — but short
-Mandarin turns over the telephone lose a leading "对" ("对，我是张伟" heard as
-"我是张伟", once as "不是，我是张伟"), even at twenty seconds. A debt collector
-must not mishear yes as no, so the full window is the default.
+CTranslate2 encodes shorter windows too: with `short_window_s` below 30,
+audio that fits in it with two seconds to spare is encoded in that window.
+At ten seconds the shared clips keep their error rates (Mandarin CER 12.1%,
+English WER 1.6%) and a short turn is transcribed three times faster — but
+Mandarin over the telephone is heard worse: the agent's own turns, heard back
+piece by piece, went from within the 0.35 round-trip CER to 0.38, and short
+borrower lines lost a leading "对". A collector must not mishear yes, so
+Whisper's full window is the default; the short one is for an operator who
+measures it on their own lines (`settle bench voice`).
 """
 from __future__ import annotations
 
@@ -79,9 +81,11 @@ def _samples(audio: Audio) -> np.ndarray:
     return np.ascontiguousarray(resample(audio, STT_RATE).samples, dtype=np.float32)
 
 
-def window_frames(duration_s: float, min_window_s: float) -> int:
-    """Mel frames the encoder is given for audio this long: the audio and a margin, within Whisper's window."""
-    return round(FRAMES_PER_S * min(FULL_WINDOW_S, max(min_window_s, duration_s + WINDOW_MARGIN_S)))
+def window_frames(duration_s: float, short_window_s: float) -> int:
+    """Mel frames the encoder is given for audio this long: the short window when the audio and a
+    margin fit in it, else Whisper's full 30 seconds."""
+    fits = duration_s + WINDOW_MARGIN_S <= short_window_s
+    return round(FRAMES_PER_S * (min(short_window_s, FULL_WINDOW_S) if fits else FULL_WINDOW_S))
 
 
 def _windowed_model_class():
@@ -104,9 +108,9 @@ class FasterWhisperSTT:
     """Whisper on CTranslate2: the model folder from `settle models install` (whisper-base)."""
 
     def __init__(self, model_dir: Path, *, threads: int = 1, workers: int = 2, beam_size: int = 1,
-                 compute_type: str = "int8", min_window_s: float = FULL_WINDOW_S) -> None:
+                 compute_type: str = "int8", short_window_s: float = FULL_WINDOW_S) -> None:
         self.beam_size = beam_size
-        self.min_window_s = min_window_s
+        self.short_window_s = short_window_s
         self.model = _windowed_model_class()(str(model_dir), device="cpu", compute_type=compute_type,
                                              cpu_threads=threads, num_workers=workers, local_files_only=True)
 
@@ -115,7 +119,7 @@ class FasterWhisperSTT:
         if not len(audio.samples):
             return Transcript("", 0.0, language)
         samples = _samples(audio)
-        self.model.window.frames = window_frames(len(samples) / STT_RATE, self.min_window_s)
+        self.model.window.frames = window_frames(len(samples) / STT_RATE, self.short_window_s)
         try:
             segments, _info = self.model.transcribe(
                 samples, language=language, task="transcribe", beam_size=self.beam_size,
