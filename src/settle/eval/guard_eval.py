@@ -555,7 +555,9 @@ def eval_guard_command(
         try:
             load_utterances(split, data)
         except (OSError, ValueError) as error:
-            raise typer.BadParameter(f"{data}: {error}", param_hint="--data") from error
+            # plain, not Click's boxed usage error: the box wraps a long path and its reason mid-word
+            typer.echo(f"error: --data {data}: {error}", err=True)
+            raise typer.Exit(2) from None
     guard = ComplianceGuard()
     if train:
         from settle.eval.guard_train import train_classifier
